@@ -1,0 +1,295 @@
+//! Counts per H3 cell and category, as mergeable partials.
+
+use std::collections::{BTreeMap, HashMap};
+
+use h3o::{CellIndex, Resolution};
+use rayon::prelude::*;
+
+use crate::filter::Filter;
+use crate::incident::IncidentTable;
+
+/// Incident counts of one cell, indexed by [`crate::CategoryId`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellCounts {
+    by_category: Vec<u32>,
+}
+
+impl CellCounts {
+    fn zero(n_categories: usize) -> Self {
+        Self { by_category: vec![0; n_categories] }
+    }
+
+    /// Counts per category, indexed by [`crate::CategoryId`].
+    #[must_use]
+    pub fn by_category(&self) -> &[u32] {
+        &self.by_category
+    }
+
+    /// All incidents in the cell.
+    #[must_use]
+    pub fn total(&self) -> u32 {
+        self.by_category.iter().sum()
+    }
+
+    fn add(&mut self, other: &Self) {
+        for (a, b) in self.by_category.iter_mut().zip(&other.by_category) {
+            *a += b;
+        }
+    }
+}
+
+/// Counts per H3 cell at one resolution: a partial that merges associatively and
+/// commutatively, so Rayon folds (or shards of a distributed engine) can be combined.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellAggregate {
+    resolution: Resolution,
+    n_categories: usize,
+    cells: HashMap<CellIndex, CellCounts>,
+}
+
+impl CellAggregate {
+    /// An empty partial.
+    #[must_use]
+    pub fn new(resolution: Resolution, n_categories: usize) -> Self {
+        Self { resolution, n_categories, cells: HashMap::new() }
+    }
+
+    fn add_one(&mut self, cell: CellIndex, category: usize) {
+        let n = self.n_categories;
+        self.cells.entry(cell).or_insert_with(|| CellCounts::zero(n)).by_category[category] += 1;
+    }
+
+    /// Adds `other` into `self`.
+    ///
+    /// # Panics
+    /// When the two partials have different resolutions or category counts (a programming
+    /// error: partials of one query share both).
+    pub fn merge(&mut self, other: Self) {
+        assert_eq!(self.resolution, other.resolution, "merging partials of different resolutions");
+        assert_eq!(self.n_categories, other.n_categories, "merging partials of different categories");
+        if self.cells.len() < other.cells.len() {
+            let mine = std::mem::replace(&mut self.cells, other.cells);
+            for (cell, counts) in mine {
+                self.merge_cell(cell, &counts);
+            }
+        } else {
+            for (cell, counts) in other.cells {
+                self.merge_cell(cell, &counts);
+            }
+        }
+    }
+
+    fn merge_cell(&mut self, cell: CellIndex, counts: &CellCounts) {
+        let n = self.n_categories;
+        self.cells.entry(cell).or_insert_with(|| CellCounts::zero(n)).add(counts);
+    }
+
+    /// The H3 resolution of the cells.
+    #[must_use]
+    pub const fn resolution(&self) -> Resolution {
+        self.resolution
+    }
+
+    /// Number of categories per cell.
+    #[must_use]
+    pub const fn n_categories(&self) -> usize {
+        self.n_categories
+    }
+
+    /// Number of cells with at least one incident.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.cells.len()
+    }
+
+    /// Whether no cell has an incident.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.cells.is_empty()
+    }
+
+    /// Counts of one cell (`None` when it has no incident).
+    #[must_use]
+    pub fn get(&self, cell: CellIndex) -> Option<&CellCounts> {
+        self.cells.get(&cell)
+    }
+
+    /// All cells, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (CellIndex, &CellCounts)> {
+        self.cells.iter().map(|(c, n)| (*c, n))
+    }
+
+    /// Sum of all counts.
+    #[must_use]
+    pub fn total(&self) -> u64 {
+        self.cells.values().map(|c| u64::from(c.total())).sum()
+    }
+
+    /// Cells ranked by total count, highest first; ties broken by cell index so the order
+    /// is deterministic.
+    #[must_use]
+    pub fn ranked(&self) -> Vec<(CellIndex, &CellCounts)> {
+        let mut v: Vec<_> = self.iter().collect();
+        v.sort_by(|a, b| b.1.total().cmp(&a.1.total()).then(a.0.cmp(&b.0)));
+        v
+    }
+
+    /// The counts as an ordered map (cell → per-category counts), for comparisons.
+    #[must_use]
+    pub fn to_btree(&self) -> BTreeMap<CellIndex, Vec<u32>> {
+        self.cells.iter().map(|(c, n)| (*c, n.by_category.clone())).collect()
+    }
+}
+
+/// Incidents per location-sized chunk of work; large enough to amortise a fold's map.
+const CHUNK: usize = 16_384;
+
+/// Counts incidents passing `filter` per H3 cell at `resolution` and per category,
+/// Rayon-parallel (fold per chunk, then merge).
+///
+/// Each distinct location's cell at `resolution` is computed once (by `parent` of its
+/// finest cell), then incidents are counted through their location.
+#[must_use]
+pub fn aggregate_cells(table: &IncidentTable, filter: &Filter, resolution: Resolution) -> CellAggregate {
+    let n = table.categories().len();
+    let loc_cells = parents(table, resolution);
+    let mask = filter.category_mask(n);
+    let categories = table.category_column();
+    let months = table.month_column();
+    let locations = table.location_column();
+    let wards = table.ward_column();
+    (0..table.len())
+        .into_par_iter()
+        .with_min_len(CHUNK)
+        .fold(
+            || CellAggregate::new(resolution, n),
+            |mut acc, i| {
+                let c = categories[i].index();
+                if mask[c] && filter.keeps_month(months[i]) && filter.keeps_area(wards[i]) {
+                    acc.add_one(loc_cells[locations[i].index()], c);
+                }
+                acc
+            },
+        )
+        .reduce(
+            || CellAggregate::new(resolution, n),
+            |mut a, b| {
+                a.merge(b);
+                a
+            },
+        )
+}
+
+/// The same counts as [`aggregate_cells`], with one thread and no shared code path beyond
+/// the filter predicates: the baseline for tests and benchmarks.
+#[must_use]
+pub fn aggregate_cells_sequential(
+    table: &IncidentTable,
+    filter: &Filter,
+    resolution: Resolution,
+) -> BTreeMap<CellIndex, Vec<u32>> {
+    let n = table.categories().len();
+    let mut out: BTreeMap<CellIndex, Vec<u32>> = BTreeMap::new();
+    for i in 0..table.len() {
+        let category = table.category_column()[i];
+        if let Some(ids) = &filter.categories
+            && !ids.contains(&category)
+        {
+            continue;
+        }
+        if !filter.keeps_month(table.month_column()[i]) || !filter.keeps_area(table.ward_column()[i]) {
+            continue;
+        }
+        let finest = table.location_cells()[table.location_column()[i].index()];
+        let Some(cell) = finest.parent(resolution) else { continue };
+        out.entry(cell).or_insert_with(|| vec![0; n])[category.index()] += 1;
+    }
+    out
+}
+
+fn parents(table: &IncidentTable, resolution: Resolution) -> Vec<CellIndex> {
+    table
+        .location_cells()
+        .par_iter()
+        .map(|c| c.parent(resolution).expect("aggregation resolution is not finer than the stored cell"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::filter::AreaFilter;
+    use crate::incident::{FINEST_RESOLUTION, IncidentTableBuilder, NewIncident};
+    use crate::time::{TimePrecision, YearMonth};
+    use crate::units::BngPoint;
+    use h3o::LatLng;
+    use proptest::prelude::*;
+
+    fn table_from(points: &[(f64, f64, u8, u8)]) -> IncidentTable {
+        let mut b = IncidentTableBuilder::new();
+        let names = ["Anti-social behaviour", "Violence and sexual offences", "Burglary"];
+        for &(lon, lat, cat, month) in points {
+            let category = b.category_id(names[usize::from(cat % 3)]);
+            let cell = LatLng::new(lat, lon).unwrap().to_cell(FINEST_RESOLUTION);
+            b.push(NewIncident {
+                category,
+                month: YearMonth::new(2025, u32::from(month % 12) + 1).unwrap(),
+                precision: TimePrecision::Month,
+                lon,
+                lat,
+                bng: BngPoint { easting_m: 0.0, northing_m: 0.0 },
+                cell,
+            });
+        }
+        b.build(None)
+    }
+
+    fn point() -> impl Strategy<Value = (f64, f64, u8, u8)> {
+        // A 10 km square in Bournemouth, snapped to a coarse grid so locations repeat.
+        (0_u32..40, 0_u32..40, any::<u8>(), any::<u8>())
+            .prop_map(|(x, y, c, m)| (-1.95 + f64::from(x) * 0.0025, 50.70 + f64::from(y) * 0.0025, c, m))
+    }
+
+    proptest! {
+        #[test]
+        fn rayon_equals_sequential_loop(points in prop::collection::vec(point(), 0..3000), res in 5_u8..=12, from in 0_u8..12, len in 0_u8..12) {
+            let table = table_from(&points);
+            let res = Resolution::try_from(res).unwrap();
+            let first = YearMonth::new(2025, u32::from(from) + 1).unwrap();
+            let filter = Filter { categories: table.find_category("burglary").map(|b| vec![b]).filter(|_| len % 2 == 0),
+                from: Some(first), to: Some(first.add_months(i32::from(len))), area: AreaFilter::All };
+            prop_assert_eq!(aggregate_cells(&table, &filter, res).to_btree(), aggregate_cells_sequential(&table, &filter, res));
+        }
+
+        #[test]
+        fn merge_is_commutative_and_counts_add_up(a in prop::collection::vec(point(), 0..500), b in prop::collection::vec(point(), 0..500)) {
+            let all: Vec<_> = a.iter().chain(&b).copied().collect();
+            let whole = table_from(&all);
+            // Same category ids across tables: all three names appear first in this order.
+            let prefix: Vec<_> = [(-1.9, 50.7, 0, 0), (-1.9, 50.7, 1, 0), (-1.9, 50.7, 2, 0)].into();
+            let ta = table_from(&prefix.iter().chain(&a).copied().collect::<Vec<_>>());
+            let tb = table_from(&prefix.iter().chain(&b).copied().collect::<Vec<_>>());
+            let tw = table_from(&prefix.iter().chain(&prefix).chain(&all).copied().collect::<Vec<_>>());
+            let f = Filter::default();
+            let mut ab = aggregate_cells(&ta, &f, Resolution::Nine);
+            ab.merge(aggregate_cells(&tb, &f, Resolution::Nine));
+            let mut ba = aggregate_cells(&tb, &f, Resolution::Nine);
+            ba.merge(aggregate_cells(&ta, &f, Resolution::Nine));
+            prop_assert_eq!(&ab, &ba);
+            prop_assert_eq!(ab.to_btree(), aggregate_cells(&tw, &f, Resolution::Nine).to_btree());
+            prop_assert_eq!(aggregate_cells(&whole, &f, Resolution::Nine).total(), all.len() as u64);
+        }
+
+        #[test]
+        fn child_cells_sum_to_parent(points in prop::collection::vec(point(), 1..1000)) {
+            let table = table_from(&points);
+            let f = Filter::default();
+            let fine = aggregate_cells(&table, &f, Resolution::Ten);
+            let coarse = aggregate_cells(&table, &f, Resolution::Eight);
+            for (cell, counts) in coarse.iter() {
+                let children: u32 = fine.iter().filter(|(c, _)| c.parent(Resolution::Eight) == Some(cell)).map(|(_, n)| n.total()).sum();
+                prop_assert_eq!(children, counts.total());
+            }
+        }
+    }
+}

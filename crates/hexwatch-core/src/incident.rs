@@ -1,0 +1,241 @@
+//! The columnar incident table.
+
+use std::collections::HashMap;
+
+use h3o::{CellIndex, Resolution};
+use rayon::prelude::*;
+
+use crate::area::{AreaId, WardIndex};
+use crate::category::{Category, CategoryId};
+use crate::time::{TimePrecision, YearMonth};
+use crate::units::BngPoint;
+
+/// The H3 resolution stored per location; coarser cells come from [`CellIndex::parent`].
+pub const FINEST_RESOLUTION: Resolution = Resolution::Fifteen;
+
+/// Index of a distinct location in an [`IncidentTable`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LocationId(pub u32);
+
+impl LocationId {
+    /// The index as `usize`.
+    #[must_use]
+    pub const fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Incidents as columns, one entry per incident in each per-incident vector.
+///
+/// police.uk snaps many incidents to one anonymised map point (7,945 points for 55,863
+/// Dorset incidents), so coordinates, projected metres, the finest H3 cell and ward live in
+/// per-location columns, each distinct location computed once, and incidents point at them.
+#[derive(Debug, Default)]
+pub struct IncidentTable {
+    categories: Vec<Category>,
+    category: Vec<CategoryId>,
+    month: Vec<YearMonth>,
+    precision: Vec<TimePrecision>,
+    location: Vec<LocationId>,
+    ward: Vec<Option<AreaId>>,
+    loc_lon: Vec<f64>,
+    loc_lat: Vec<f64>,
+    loc_bng: Vec<BngPoint>,
+    loc_cell: Vec<CellIndex>,
+    loc_ward: Vec<Option<AreaId>>,
+}
+
+impl IncidentTable {
+    /// Number of incidents.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.category.len()
+    }
+
+    /// Whether the table holds no incident.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.category.is_empty()
+    }
+
+    /// Number of distinct locations.
+    #[must_use]
+    pub fn location_count(&self) -> usize {
+        self.loc_cell.len()
+    }
+
+    /// The categories, indexed by [`CategoryId`].
+    #[must_use]
+    pub fn categories(&self) -> &[Category] {
+        &self.categories
+    }
+
+    /// The category with this slug or name (case-insensitive for names).
+    #[must_use]
+    pub fn find_category(&self, slug_or_name: &str) -> Option<CategoryId> {
+        self.categories
+            .iter()
+            .position(|c| c.slug == slug_or_name || c.name.eq_ignore_ascii_case(slug_or_name))
+            .and_then(|i| u16::try_from(i).ok())
+            .map(CategoryId)
+    }
+
+    /// Per-incident category column.
+    #[must_use]
+    pub fn category_column(&self) -> &[CategoryId] {
+        &self.category
+    }
+
+    /// Per-incident month column.
+    #[must_use]
+    pub fn month_column(&self) -> &[YearMonth] {
+        &self.month
+    }
+
+    /// Per-incident time-precision column.
+    #[must_use]
+    pub fn precision_column(&self) -> &[TimePrecision] {
+        &self.precision
+    }
+
+    /// Per-incident location column.
+    #[must_use]
+    pub fn location_column(&self) -> &[LocationId] {
+        &self.location
+    }
+
+    /// Per-incident ward column (`None`: outside every ward).
+    #[must_use]
+    pub fn ward_column(&self) -> &[Option<AreaId>] {
+        &self.ward
+    }
+
+    /// The finest H3 cell ([`FINEST_RESOLUTION`]) of each distinct location.
+    #[must_use]
+    pub fn location_cells(&self) -> &[CellIndex] {
+        &self.loc_cell
+    }
+
+    /// WGS84 longitude and latitude in degrees of a location.
+    #[must_use]
+    pub fn location_lon_lat(&self, id: LocationId) -> (f64, f64) {
+        (self.loc_lon[id.index()], self.loc_lat[id.index()])
+    }
+
+    /// British National Grid metres of a location.
+    #[must_use]
+    pub fn location_bng(&self, id: LocationId) -> BngPoint {
+        self.loc_bng[id.index()]
+    }
+
+    /// The coarsest time precision present (what hour/weekday filters may rely on);
+    /// `None` for an empty table.
+    #[must_use]
+    pub fn coarsest_precision(&self) -> Option<TimePrecision> {
+        self.precision.iter().min().copied()
+    }
+
+    /// First and last month present; `None` for an empty table.
+    #[must_use]
+    pub fn month_span(&self) -> Option<(YearMonth, YearMonth)> {
+        let first = self.month.iter().min()?;
+        let last = self.month.iter().max()?;
+        Some((*first, *last))
+    }
+
+    /// Incidents per category, indexed by [`CategoryId`].
+    #[must_use]
+    pub fn category_counts(&self) -> Vec<u64> {
+        let mut counts = vec![0_u64; self.categories.len()];
+        for c in &self.category {
+            counts[c.index()] += 1;
+        }
+        counts
+    }
+
+    /// Recomputes ward membership of every location with `wards` (Rayon-parallel) and
+    /// copies it to the per-incident ward column.
+    pub fn assign_wards(&mut self, wards: &WardIndex) {
+        self.loc_ward = self.loc_bng.par_iter().map(|p| wards.assign(*p)).collect();
+        self.ward = self.location.iter().map(|l| self.loc_ward[l.index()]).collect();
+    }
+}
+
+/// One incident to add to an [`IncidentTableBuilder`].
+#[derive(Debug, Clone, Copy)]
+pub struct NewIncident {
+    /// Category, from [`IncidentTableBuilder::category_id`].
+    pub category: CategoryId,
+    /// Month of the incident.
+    pub month: YearMonth,
+    /// How precisely its time is known.
+    pub precision: TimePrecision,
+    /// WGS84 longitude, degrees.
+    pub lon: f64,
+    /// WGS84 latitude, degrees.
+    pub lat: f64,
+    /// British National Grid metres.
+    pub bng: BngPoint,
+    /// H3 cell at [`FINEST_RESOLUTION`].
+    pub cell: CellIndex,
+}
+
+/// Builds an [`IncidentTable`], deduplicating locations by their exact coordinates.
+#[derive(Debug, Default)]
+pub struct IncidentTableBuilder {
+    table: IncidentTable,
+    locations: HashMap<(u64, u64), LocationId>,
+}
+
+impl IncidentTableBuilder {
+    /// An empty builder.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The id of the category with this name, adding it when new.
+    ///
+    /// # Panics
+    /// Never in practice: more than 65,535 distinct categories would overflow the id.
+    pub fn category_id(&mut self, name: &str) -> CategoryId {
+        let name = name.trim();
+        if let Some(i) = self.table.categories.iter().position(|c| c.name == name) {
+            return CategoryId(u16::try_from(i).expect("category ids fit u16 by construction"));
+        }
+        self.table.categories.push(Category::from_name(name));
+        CategoryId(u16::try_from(self.table.categories.len() - 1).expect("fewer than 65,536 categories"))
+    }
+
+    /// Adds one incident.
+    ///
+    /// # Panics
+    /// When more than `u32::MAX` distinct locations are added.
+    pub fn push(&mut self, incident: NewIncident) {
+        let key = (incident.lon.to_bits(), incident.lat.to_bits());
+        let t = &mut self.table;
+        let location = *self.locations.entry(key).or_insert_with(|| {
+            t.loc_lon.push(incident.lon);
+            t.loc_lat.push(incident.lat);
+            t.loc_bng.push(incident.bng);
+            t.loc_cell.push(incident.cell);
+            t.loc_ward.push(None);
+            LocationId(u32::try_from(t.loc_cell.len() - 1).expect("fewer than 2^32 locations"))
+        });
+        t.category.push(incident.category);
+        t.month.push(incident.month);
+        t.precision.push(incident.precision);
+        t.location.push(location);
+        t.ward.push(None);
+    }
+
+    /// The table, with wards assigned when an index is given.
+    #[must_use]
+    pub fn build(self, wards: Option<&WardIndex>) -> IncidentTable {
+        let mut table = self.table;
+        if let Some(w) = wards {
+            table.assign_wards(w);
+        }
+        table
+    }
+}

@@ -1,0 +1,53 @@
+//! Pure hotspot engine for hexwatch: the columnar incident table, filters, areas and
+//! Rayon-parallel H3 aggregation. No files, HTTP or SQL here (see `hexwatch-io` and
+//! `hexwatch-server`).
+//!
+//! # Example
+//! ```
+//! use hexwatch_core::{BngPoint, Filter, IncidentTableBuilder, NewIncident, TimePrecision, YearMonth};
+//! use hexwatch_core::{FINEST_RESOLUTION, aggregate_cells};
+//! use h3o::{LatLng, Resolution};
+//!
+//! let mut builder = IncidentTableBuilder::new();
+//! let asb = builder.category_id("Anti-social behaviour");
+//! let (lon, lat) = (-1.866628, 50.722301); // "On or near Lansdowne Crescent"
+//! let cell = LatLng::new(lat, lon)?.to_cell(FINEST_RESOLUTION);
+//! let bng = BngPoint { easting_m: 409_400.0, northing_m: 91_900.0 };
+//! for month in [1, 2] {
+//!     let month = YearMonth::new(2025, month)?;
+//!     builder.push(NewIncident { category: asb, month, precision: TimePrecision::Month, lon, lat, bng, cell });
+//! }
+//! let table = builder.build(None);
+//! assert_eq!(table.location_count(), 1);
+//! let counts = aggregate_cells(&table, &Filter::default(), Resolution::Nine);
+//! assert_eq!(counts.total(), 2);
+//! assert_eq!(counts.get(cell.parent(Resolution::Nine).unwrap()).unwrap().total(), 2);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Contents
+//! - [`IncidentTable`]: incidents as columns; distinct locations indexed once.
+//! - [`Category`] and [`CategoryId`]: police.uk crime types with their police.uk API slugs.
+//! - [`YearMonth`], [`TimePrecision`]: time with an explicit precision.
+//! - [`WardIndex`]: point-in-polygon area membership with a tolerance in metres.
+//! - [`Filter`], [`AreaFilter`]: the selection shared by tiles and the API.
+//! - [`aggregate_cells`]: counts per H3 cell and category as a mergeable partial.
+//! - [`Role`], [`DisclosurePolicy`]: who sees what.
+
+mod aggregate;
+mod area;
+mod category;
+mod disclosure;
+mod filter;
+mod incident;
+mod time;
+mod units;
+
+pub use aggregate::{CellAggregate, CellCounts, aggregate_cells, aggregate_cells_sequential};
+pub use area::{AreaId, Ward, WardIndex};
+pub use category::{Category, CategoryId, police_uk_slug};
+pub use disclosure::{DisclosurePolicy, Role};
+pub use filter::{AreaFilter, Filter, FilterError};
+pub use incident::{FINEST_RESOLUTION, IncidentTable, IncidentTableBuilder, LocationId, NewIncident};
+pub use time::{TimePrecision, YearMonth, YearMonthError};
+pub use units::{BngPoint, Bounds};

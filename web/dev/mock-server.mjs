@@ -1,0 +1,266 @@
+// Development-only stand-in for the hexwatch server, so the page can be worked on
+// without the Rust build. It serves web/ as static files and fakes the API:
+//   GET /api/meta, GET /api/areas/wards, GET /tiles/cells/{z}/{x}/{y}?category&from&to&area&res
+// The "cells" are regular hexagons on a metric grid (NOT real H3 cells) with H3-like
+// edge lengths, and counts are a deterministic function of position, so the density
+// ramp and popups can be exercised. Invalid parameters answer 400 with the same JSON
+// error shape as the real server. No dependencies: node dev/mock-server.mjs [port]
+
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const PORT = Number(process.argv[2] || process.env.PORT || 8765);
+
+const MONTHS = Array.from({ length: 12 }, (_, i) => `2025-${String(i + 1).padStart(2, '0')}`);
+const CATEGORIES = [
+  ['anti-social-behaviour', 'Anti-social behaviour', 13737],
+  ['violent-crime', 'Violence and sexual offences', 17020],
+  ['criminal-damage-arson', 'Criminal damage and arson', 4412],
+  ['shoplifting', 'Shoplifting', 5120],
+  ['burglary', 'Burglary', 2231],
+  ['vehicle-crime', 'Vehicle crime', 2870],
+  ['public-order', 'Public order', 4133],
+  ['other-theft', 'Other theft', 3890],
+  ['drugs', 'Drugs', 2450],
+].map(([slug, name, count]) => ({ slug, name, property: `count_${slug.replaceAll('-', '_')}`, count }));
+
+// A few fake "wards": 3x2 grid of squares over Bournemouth/Poole (not real boundaries).
+const WARDS = [];
+{
+  const names = ['Westbourne & West Cliff', 'Bournemouth Central', 'Boscombe West',
+    'Poole Town', 'Alderney & Bourne Valley', 'Winton East'];
+  let i = 0;
+  for (let row = 0; row < 2; row++) {
+    for (let col = 0; col < 3; col++, i++) {
+      const x0 = -1.99 + col * 0.06, y0 = 50.71 + row * 0.04;
+      WARDS.push({
+        type: 'Feature',
+        properties: { code: `E0501${2640 + i}`, name: names[i] },
+        geometry: { type: 'Polygon', coordinates: [[[x0, y0], [x0 + 0.06, y0], [x0 + 0.06, y0 + 0.04], [x0, y0 + 0.04], [x0, y0]]] },
+      });
+    }
+  }
+}
+
+const ZOOM_RES = [[0, 5], [8, 6], [10, 7], [11, 8], [13, 9], [14, 10], [16, 11], [17, 12]];
+// Average H3 hexagon edge length in metres by resolution.
+const EDGE_M = { 5: 9854, 6: 3725, 7: 1406, 8: 531, 9: 201, 10: 76, 11: 28.7, 12: 10.8 };
+
+const META = {
+  data_version: 1,
+  time_precision: 'month',
+  months: { first: MONTHS[0], last: MONTHS.at(-1), list: MONTHS },
+  categories: CATEGORIES,
+  counts: { incidents: 55863, in_bcp: 34900, outside_every_ward: 20963 },
+  areas: [{ id: 'bcp', name: 'Bournemouth, Christchurch and Poole' },
+    ...WARDS.map((w) => ({ id: `ward:${w.properties.code}`, name: w.properties.name }))],
+  zoom_resolution: ZOOM_RES.map(([min_zoom, res]) => ({ min_zoom, res })),
+  attribution: 'Contains public sector information licensed under the Open Government Licence v3.0.',
+};
+
+// ---------------------------------------------------------------- minimal MVT encoder
+// Just enough protobuf (varints, length-delimited fields, packed uint32) to write
+// vector tile spec 2.1 layers with polygon features and string/uint/double values.
+class Pbf {
+  constructor() { this.bytes = []; }
+  varint(n) {
+    n = BigInt(n);
+    do {
+      let b = Number(n & 0x7fn); n >>= 7n;
+      if (n) b |= 0x80;
+      this.bytes.push(b);
+    } while (n);
+    return this;
+  }
+  key(field, wire) { return this.varint((field << 3) | wire); }
+  uint(field, n) { return this.key(field, 0).varint(n); }
+  raw(field, bytes) { this.key(field, 2).varint(bytes.length); this.bytes.push(...bytes); return this; }
+  string(field, s) { return this.raw(field, [...Buffer.from(s, 'utf8')]); }
+  double(field, d) { const b = Buffer.alloc(8); b.writeDoubleLE(d); this.key(field, 1); this.bytes.push(...b); return this; }
+  packed(field, nums) { const p = new Pbf(); nums.forEach((n) => p.varint(n)); return this.raw(field, p.bytes); }
+}
+
+const zigzag = (n) => (n << 1) ^ (n >> 31);
+
+function encodeLayer(name, extent, features) {
+  const keys = [], values = [], keyIdx = new Map(), valIdx = new Map();
+  const layer = new Pbf().uint(15, 2).string(1, name);
+  features.forEach((f, i) => {
+    const tags = [];
+    for (const [k, v] of Object.entries(f.properties)) {
+      if (!keyIdx.has(k)) { keyIdx.set(k, keys.length); keys.push(k); }
+      const vk = `${typeof v}:${v}`;
+      if (!valIdx.has(vk)) { valIdx.set(vk, values.length); values.push(v); }
+      tags.push(keyIdx.get(k), valIdx.get(vk));
+    }
+    // Exterior ring only; caller provides it clockwise in y-down tile space.
+    const geom = []; let cx = 0, cy = 0;
+    const ring = f.ring;
+    geom.push((1 << 3) | 1, zigzag(ring[0][0] - cx), zigzag(ring[0][1] - cy));
+    [cx, cy] = ring[0];
+    geom.push(((ring.length - 1) << 3) | 2);
+    for (const [x, y] of ring.slice(1)) { geom.push(zigzag(x - cx), zigzag(y - cy)); cx = x; cy = y; }
+    geom.push((1 << 3) | 7);
+    const feat = new Pbf().uint(1, i + 1).packed(2, tags).uint(3, 3).packed(4, geom);
+    layer.raw(2, feat.bytes);
+  });
+  keys.forEach((k) => layer.string(3, k));
+  for (const v of values) {
+    const val = new Pbf();
+    if (typeof v === 'string') val.string(1, v);
+    else if (Number.isInteger(v) && v >= 0) val.uint(5, v);
+    else val.double(3, v);
+    layer.raw(4, val.bytes);
+  }
+  layer.uint(5, extent);
+  return Buffer.from(new Pbf().raw(3, layer.bytes).bytes);
+}
+
+// ---------------------------------------------------------------- fake cells
+const R = 6378137;
+const mercX = (lon) => (lon * Math.PI / 180) * R;
+const mercY = (lat) => Math.log(Math.tan(Math.PI / 4 + (lat * Math.PI / 180) / 2)) * R;
+const HALF = Math.PI * R;
+const DORSET = { w: mercX(-2.95), e: mercX(-1.68), s: mercY(50.5), n: mercY(51.1) };
+const SCALE = 1 / Math.cos(50.72 * Math.PI / 180); // ground metres -> mercator metres here
+const HOTSPOTS = [[-1.877, 50.721, 1.0], [-1.985, 50.715, 0.6], [-1.845, 50.727, 0.5], [-2.44, 50.61, 0.4]];
+
+function hash(a, b, c) { // small deterministic integer hash -> [0, 1)
+  let h = (a * 374761393 + b * 668265263 + c * 2147483647) | 0;
+  h = Math.imul(h ^ (h >>> 13), 1274126177);
+  return ((h ^ (h >>> 16)) >>> 0) / 4294967296;
+}
+
+function cellsForTile(z, x, y, q) {
+  const res = q.res ?? ZOOM_RES.filter(([mz]) => mz <= z).at(-1)[1];
+  const tileM = (2 * HALF) / 2 ** z;
+  const tx0 = -HALF + x * tileM, ty1 = HALF - y * tileM; // top-left in mercator metres
+  const edge = EDGE_M[res] * SCALE;
+  const dx = 1.5 * edge, dy = Math.sqrt(3) * edge; // flat-topped hex grid
+  const buf = 2 * edge;
+  const bx0 = Math.max(tx0 - buf, DORSET.w), bx1 = Math.min(tx0 + tileM + buf, DORSET.e);
+  const by0 = Math.max(ty1 - tileM - buf, DORSET.s), by1 = Math.min(ty1 + buf, DORSET.n);
+  if (bx0 >= bx1 || by0 >= by1) return [];
+  const out = [];
+  const extent = 4096, k = extent / tileM;
+  const months = MONTHS.indexOf(q.to) - MONTHS.indexOf(q.from) + 1;
+  const areaKm2 = (3 * Math.sqrt(3) / 2) * (EDGE_M[res] / 1000) ** 2;
+  for (let i = Math.floor(bx0 / dx); i * dx <= bx1; i++) {
+    for (let j = Math.floor(by0 / dy); j * dy <= by1; j++) {
+      const cx = i * dx, cy = j * dy + (i & 1 ? dy / 2 : 0);
+      const lon = (cx / R) * 180 / Math.PI;
+      const lat = (2 * Math.atan(Math.exp(cy / R)) - Math.PI / 2) * 180 / Math.PI;
+      if (q.area && !inArea(q.area, lon, lat)) continue;
+      const props = {};
+      let count = 0;
+      q.categories.forEach((cat, ci) => {
+        let intensity = 0; // expected incidents per km^2 per month around the hotspots
+        for (const [hx, hy, w] of HOTSPOTS) {
+          const d2 = ((lon - hx) * 0.63) ** 2 + (lat - hy) ** 2;
+          intensity += w * 6000 * Math.exp(-d2 / 0.00004) + w * 80 * Math.exp(-d2 / 0.002);
+        }
+        intensity *= (CATEGORIES.find((c) => c.slug === cat).count / 13737) * (0.3 + hash(i, j, ci));
+        const n = Math.floor(intensity * areaKm2 * months * (0.5 + hash(j, i, res)));
+        if (n > 0) { props[CATEGORIES.find((c) => c.slug === cat).property] = n; count += n; }
+      });
+      if (count === 0) continue;
+      const ring = [];
+      for (let v = 0; v <= 6; v++) { // clockwise on screen (y down), closing vertex dropped below
+        const a = (-v * Math.PI) / 3;
+        ring.push([Math.round((cx + edge * Math.cos(a) - tx0) * k), Math.round((ty1 - (cy + edge * Math.sin(a))) * k)]);
+      }
+      ring.pop();
+      // Fake, H3-looking id; unique per (res, i, j) which is all the page relies on.
+      const h3 = `8${res.toString(16)}${(((i & 0xffff) << 16) | (j & 0xffff)) >>> 0}`.padEnd(15, 'f').slice(0, 15);
+      out.push({
+        ring,
+        properties: { h3, res, count, density_per_km2_month: count / areaKm2 / months, area_km2: areaKm2, ...props },
+      });
+    }
+  }
+  return out;
+}
+
+function inArea(area, lon, lat) {
+  const inWard = (w) => {
+    const [[x0, y0], , [x1, y1]] = w.geometry.coordinates[0];
+    return lon >= x0 && lon <= x1 && lat >= y0 && lat <= y1;
+  };
+  if (area === 'bcp') return WARDS.some(inWard);
+  return inWard(WARDS.find((w) => `ward:${w.properties.code}` === area));
+}
+
+// ---------------------------------------------------------------- query validation
+class BadRequest extends Error {
+  constructor(msg, parameter) { super(msg); this.parameter = parameter; }
+}
+
+function parseQuery(sp) {
+  const q = { categories: CATEGORIES.map((c) => c.slug), from: MONTHS[0], to: MONTHS.at(-1), area: null, res: null };
+  if (sp.has('category')) {
+    q.categories = sp.get('category').split(',').filter(Boolean);
+    for (const c of q.categories) {
+      if (!CATEGORIES.some((k) => k.slug === c)) throw new BadRequest(`unknown category '${c}'`, 'category');
+    }
+  }
+  for (const p of ['from', 'to']) {
+    if (sp.has(p)) {
+      if (!/^\d{4}-\d{2}$/.test(sp.get(p))) throw new BadRequest(`'${p}' must be YYYY-MM`, p);
+      if (!MONTHS.includes(sp.get(p))) throw new BadRequest(`month ${sp.get(p)} is outside the data`, p);
+      q[p] = sp.get(p);
+    }
+  }
+  if (q.from > q.to) throw new BadRequest("'from' is after 'to'", 'from');
+  if (sp.has('area')) {
+    q.area = sp.get('area');
+    if (!META.areas.some((a) => a.id === q.area)) throw new BadRequest(`unknown area '${q.area}'`, 'area');
+  }
+  if (sp.has('res')) {
+    q.res = Number(sp.get('res'));
+    if (!Number.isInteger(q.res) || q.res < 5 || q.res > 12) throw new BadRequest('res must be an integer 5..12', 'res');
+  }
+  return q;
+}
+
+// ---------------------------------------------------------------- HTTP
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css',
+  '.json': 'application/json', '.map': 'application/json', '.png': 'image/png' };
+
+function send(res, status, type, body) {
+  res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store' });
+  res.end(body);
+}
+const sendJson = (res, status, obj) => send(res, status, 'application/json', JSON.stringify(obj));
+
+createServer(async (req, res) => {
+  const url = new URL(req.url, 'http://localhost');
+  try {
+    if (url.pathname === '/api/meta') return sendJson(res, 200, META);
+    if (url.pathname === '/api/areas/wards') return sendJson(res, 200, { type: 'FeatureCollection', features: WARDS });
+    const m = url.pathname.match(/^\/tiles\/cells\/(\d+)\/(\d+)\/(\d+?)(?:\.mvt|\.pbf)?$/);
+    if (m) {
+      const [z, x, y] = m.slice(1).map(Number);
+      if (z > 20 || x >= 2 ** z || y >= 2 ** z) throw new BadRequest('tile out of range', 'z');
+      const q = parseQuery(url.searchParams);
+      const feats = cellsForTile(z, x, y, q);
+      return send(res, 200, 'application/vnd.mapbox-vector-tile', encodeLayer('cells', 4096, feats));
+    }
+    if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/tiles/')) {
+      return sendJson(res, 404, { error: 'not found' });
+    }
+    // Static files from web/.
+    const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
+    const file = normalize(join(ROOT, rel));
+    if (!file.startsWith(ROOT + sep)) return send(res, 403, 'text/plain', 'forbidden');
+    const body = await readFile(file);
+    return send(res, 200, TYPES[extname(file)] || 'application/octet-stream', body);
+  } catch (err) {
+    if (err instanceof BadRequest) return sendJson(res, 400, { error: err.message, parameter: err.parameter });
+    if (err.code === 'ENOENT' || err.code === 'EISDIR') return send(res, 404, 'text/plain', 'not found');
+    console.error(err);
+    return sendJson(res, 500, { error: String(err) });
+  }
+}).listen(PORT, '127.0.0.1', () => console.log(`mock hexwatch on http://127.0.0.1:${PORT}/`));
