@@ -5,6 +5,7 @@
 // edge lengths, and counts are a deterministic function of position, so the density
 // ramp and popups can be exercised. Invalid parameters answer 400 with the same JSON
 // error shape as the real server. No dependencies: node dev/mock-server.mjs [port]
+// (MOCK_FAIL_TILES=1 answers every tile with a 400 instead.)
 
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
@@ -160,7 +161,7 @@ function cellsForTile(z, x, y, q) {
         let intensity = 0; // expected incidents per km^2 per month around the hotspots
         for (const [hx, hy, w] of HOTSPOTS) {
           const d2 = ((lon - hx) * 0.63) ** 2 + (lat - hy) ** 2;
-          intensity += w * 6000 * Math.exp(-d2 / 0.00004) + w * 80 * Math.exp(-d2 / 0.002);
+          intensity += w * 4000 * Math.exp(-d2 / 0.00002) + w * 25 * Math.exp(-d2 / 0.0006);
         }
         intensity *= (CATEGORIES.find((c) => c.slug === cat).count / 13737) * (0.3 + hash(i, j, ci));
         const n = Math.floor(intensity * areaKm2 * months * (0.5 + hash(j, i, res)));
@@ -245,6 +246,8 @@ createServer(async (req, res) => {
       const [z, x, y] = m.slice(1).map(Number);
       if (z > 20 || x >= 2 ** z || y >= 2 ** z) throw new BadRequest('tile out of range', 'z');
       const q = parseQuery(url.searchParams);
+      // MOCK_FAIL_TILES=1 makes every tile a 400, to exercise the page's status bar.
+      if (process.env.MOCK_FAIL_TILES) throw new BadRequest('simulated tile failure', 'category');
       const feats = cellsForTile(z, x, y, q);
       return send(res, 200, 'application/vnd.mapbox-vector-tile', encodeLayer('cells', 4096, feats));
     }

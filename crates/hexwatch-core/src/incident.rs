@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use h3o::{CellIndex, Resolution};
+use h3o::{CellIndex, LatLng, Resolution};
 use rayon::prelude::*;
 
 use crate::area::{AreaId, WardIndex};
@@ -10,8 +10,17 @@ use crate::category::{Category, CategoryId};
 use crate::time::{TimePrecision, YearMonth};
 use crate::units::BngPoint;
 
-/// The H3 resolution stored per location; coarser cells come from [`CellIndex::parent`].
+/// The H3 resolution stored per location in the store (the finest H3 has).
 pub const FINEST_RESOLUTION: Resolution = Resolution::Fifteen;
+
+/// Resolutions whose cells are indexed for every location when the table is built.
+///
+/// Each is computed from the location's coordinates (`LatLng::to_cell`), not as the
+/// `parent` of the finest cell: H3's aperture-7 hierarchy is not exactly nested, and on the
+/// Dorset data the parent path moves whole snap points between resolution-9 cells (it gives
+/// `8919597154fffff` 255 BCP ASB incidents where the cell drawn on the map holds 229).
+/// A count must match the hexagon it is drawn as.
+pub const INDEXED_RESOLUTIONS: std::ops::RangeInclusive<u8> = 5..=12;
 
 /// Index of a distinct location in an [`IncidentTable`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -42,6 +51,8 @@ pub struct IncidentTable {
     loc_lat: Vec<f64>,
     loc_bng: Vec<BngPoint>,
     loc_cell: Vec<CellIndex>,
+    /// `loc_cells_by_res[r - 5][location]`: the location's cell at resolution `r` in [`INDEXED_RESOLUTIONS`].
+    loc_cells_by_res: Vec<Vec<CellIndex>>,
     loc_ward: Vec<Option<AreaId>>,
 }
 
@@ -114,6 +125,19 @@ impl IncidentTable {
     #[must_use]
     pub fn location_cells(&self) -> &[CellIndex] {
         &self.loc_cell
+    }
+
+    /// The cell of every distinct location at `resolution`: precomputed for
+    /// [`INDEXED_RESOLUTIONS`], computed from the coordinates otherwise.
+    #[must_use]
+    pub fn location_cells_at(&self, resolution: Resolution) -> std::borrow::Cow<'_, [CellIndex]> {
+        let r = u8::from(resolution);
+        if INDEXED_RESOLUTIONS.contains(&r)
+            && let Some(cells) = self.loc_cells_by_res.get(usize::from(r - INDEXED_RESOLUTIONS.start()))
+        {
+            return std::borrow::Cow::Borrowed(cells);
+        }
+        std::borrow::Cow::Owned(index_cells(&self.loc_lon, &self.loc_lat, resolution))
     }
 
     /// WGS84 longitude and latitude in degrees of a location.
@@ -233,9 +257,25 @@ impl IncidentTableBuilder {
     #[must_use]
     pub fn build(self, wards: Option<&WardIndex>) -> IncidentTable {
         let mut table = self.table;
+        table.loc_cells_by_res = INDEXED_RESOLUTIONS
+            .map(|r| {
+                let res = Resolution::try_from(r).expect("indexed resolutions are valid H3 resolutions");
+                index_cells(&table.loc_lon, &table.loc_lat, res)
+            })
+            .collect();
         if let Some(w) = wards {
             table.assign_wards(w);
         }
         table
     }
+}
+
+/// Each location's cell at `resolution`, Rayon-parallel.
+fn index_cells(lon: &[f64], lat: &[f64], resolution: Resolution) -> Vec<CellIndex> {
+    lon.par_iter()
+        .zip(lat)
+        .map(|(&lon, &lat)| {
+            LatLng::new(lat, lon).expect("locations are validated at ingest").to_cell(resolution)
+        })
+        .collect()
 }

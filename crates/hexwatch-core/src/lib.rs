@@ -48,6 +48,6 @@ pub use area::{AreaId, Ward, WardIndex};
 pub use category::{Category, CategoryId, police_uk_slug};
 pub use disclosure::{DisclosurePolicy, Role};
 pub use filter::{AreaFilter, Filter, FilterError};
-pub use incident::{FINEST_RESOLUTION, IncidentTable, IncidentTableBuilder, LocationId, NewIncident};
+pub use incident::{FINEST_RESOLUTION, INDEXED_RESOLUTIONS, IncidentTable, IncidentTableBuilder, LocationId, NewIncident};
 pub use time::{TimePrecision, YearMonth, YearMonthError};
 pub use units::{BngPoint, Bounds};

@@ -1,1 +1,30 @@
-//! placeholder
+//! Input and storage for hexwatch: data.police.uk street CSVs (plain or gzip), British
+//! National Grid projection, ward boundaries, and the SQLite store with its migrations.
+//!
+//! # Example
+//! ```no_run
+//! use hexwatch_io::{IngestOptions, Store, ingest_file};
+//!
+//! let mut store = Store::open("hexwatch.sqlite3")?;
+//! let report = ingest_file(&mut store, "data/police-uk-dorset-2025/2025-01-dorset-street.csv.gz".as_ref(),
+//!     &IngestOptions::default(), &mut |_done, _total| {})?;
+//! assert_eq!(report.read, report.accepted + report.duplicates + report.rejected.len() as u64);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Contents
+//! - [`ingest_file`]: validate, identify and store one police.uk file; returns an [`IngestReport`].
+//! - [`Store`]: the SQLite store (schema versioned by `PRAGMA user_version`).
+//! - [`BngProjector`]: WGS84 ↔ EPSG:27700.
+//! - [`WardSet`]: ward boundaries from GeoJSON, projected for point-in-polygon.
+
+mod bng;
+mod ingest;
+mod police_uk;
+mod store;
+mod wards;
+
+pub use bng::{BngProjector, ProjectionError};
+pub use ingest::{IngestError, IngestOptions, IngestReport, Rejection, ingest_file};
+pub use store::{SCHEMA_VERSION, Store, StoreError, StoreSummary};
+pub use wards::{WardSet, WardSetError};

@@ -1,0 +1,299 @@
+//! Ingest of data.police.uk files into the store, with a report that adds up.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use h3o::LatLng;
+use hexwatch_core::{Bounds, FINEST_RESOLUTION, TimePrecision};
+use rusqlite::params;
+use xxhash_rust::xxh3::xxh3_128;
+
+use crate::bng::BngProjector;
+use crate::police_uk::Columns;
+use crate::store::{Store, StoreError};
+
+/// The `source` of police.uk rows in the identity and the store.
+const SOURCE: &str = "police.uk";
+
+/// Settings for [`ingest_file`].
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    /// Points outside this box are rejected ("outside extent"), never clamped.
+    /// Default: [`Bounds::UNITED_KINGDOM`].
+    pub extent: Bounds,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        Self { extent: Bounds::UNITED_KINGDOM }
+    }
+}
+
+/// One rejected row.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Rejection {
+    /// Line number in the (decompressed) file where the row starts, 1 = header.
+    pub line: u64,
+    /// The column at fault, by header name (`(row)` for the row as a whole).
+    pub field: String,
+    /// Why, in words a user can act on.
+    pub reason: String,
+}
+
+/// What happened to every row of one file: `read == accepted + duplicates + rejected.len()`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct IngestReport {
+    /// The file.
+    pub file: PathBuf,
+    /// Data rows read (the header is not a row).
+    pub read: u64,
+    /// Rows stored as new incidents.
+    pub accepted: u64,
+    /// Rows whose identity was already stored.
+    pub duplicates: u64,
+    /// Rows rejected, each with line, field and reason.
+    pub rejected: Vec<Rejection>,
+    /// Stored incidents of the partitions in this file (force × month) that this file does
+    /// not contain: kept, and reported (a republished month is a correction, handled apart).
+    pub not_in_file: u64,
+    /// Set when reading stopped before the end of the file (e.g. a truncated gzip): where
+    /// and why. Rows before that point are stored.
+    pub stopped_early: Option<String>,
+}
+
+impl IngestReport {
+    /// Whether the counts add up (checked before every report is returned).
+    #[must_use]
+    pub fn adds_up(&self) -> bool {
+        self.read == self.accepted + self.duplicates + self.rejected.len() as u64
+    }
+}
+
+/// Why a file was refused as a whole (nothing from it is stored).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum IngestError {
+    /// The file could not be opened or read before the header.
+    #[error("reading {}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file has no header line.
+    #[error("{}: empty file: expected a data.police.uk header line", path.display())]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The header lacks a required column.
+    #[error("{}: line 1: header lacks the required column {column:?} (a data.police.uk street file has Crime ID, Month, Reported by, Falls within, Longitude, Latitude, Location, LSOA code, LSOA name, Crime type, Last outcome category, Context)", path.display())]
+    MissingColumn {
+        /// The file.
+        path: PathBuf,
+        /// The column's name.
+        column: &'static str,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Counts bytes read from the file, so progress can be shown for gzip input too.
+struct Counting<R> {
+    inner: R,
+    count: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.set(self.count.get() + n as u64);
+        Ok(n)
+    }
+}
+
+fn open(path: &Path) -> Result<(Box<dyn Read>, u64, std::rc::Rc<std::cell::Cell<u64>>), IngestError> {
+    let io = |source| IngestError::Io { path: path.into(), source };
+    let file = File::open(path).map_err(io)?;
+    let total = file.metadata().map_err(io)?.len();
+    let count = std::rc::Rc::new(std::cell::Cell::new(0));
+    let mut reader = BufReader::new(Counting { inner: file, count: count.clone() });
+    let is_gzip = reader.fill_buf().map_err(io)?.starts_with(&[0x1f, 0x8b]);
+    let reader: Box<dyn Read> =
+        if is_gzip { Box::new(flate2::read::MultiGzDecoder::new(reader)) } else { Box::new(reader) };
+    Ok((reader, total, count))
+}
+
+/// Reads one data.police.uk street CSV (plain or gzip, detected by content) into `store`.
+///
+/// Identity, not Crime ID: an incident is (partition, normalised row content, ordinal of
+/// that content within the partition), the partition being (source, `Reported by`,
+/// `Month`). Exact repeats in a file are separate incidents; a second ingest of the same
+/// rows (also the same file gzipped) stores nothing new and counts duplicates. All rows of
+/// a file are committed in one transaction.
+///
+/// `progress(bytes_read, file_size)` is called every few thousand rows.
+///
+/// # Errors
+/// [`IngestError`] when the file is refused as a whole: unreadable, empty, a required
+/// column missing from the header, or a store failure. Bad rows are not errors: they are
+/// listed in [`IngestReport::rejected`].
+pub fn ingest_file(
+    store: &mut Store,
+    path: &Path,
+    options: &IngestOptions,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<IngestReport, IngestError> {
+    let (reader, total, count) = open(path)?;
+    let mut csv = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(reader);
+    let mut record = csv::ByteRecord::new();
+    let io = |e: csv::Error| IngestError::Io { path: path.into(), source: std::io::Error::other(e) };
+    if !csv.read_byte_record(&mut record).map_err(io)? {
+        return Err(IngestError::Empty { path: path.into() });
+    }
+    let columns = Columns::from_header(&record).map_err(|column| IngestError::MissingColumn { path: path.into(), column })?;
+    let file_name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let projector = BngProjector::new();
+
+    let mut report = IngestReport {
+        file: path.into(),
+        read: 0,
+        accepted: 0,
+        duplicates: 0,
+        rejected: Vec::new(),
+        not_in_file: 0,
+        stopped_early: None,
+    };
+    let store_path = store.path().to_path_buf();
+    let sql = |source| IngestError::Store(StoreError::Sqlite { path: store_path.clone(), source });
+    let tx = store.conn.transaction().map_err(sql)?;
+    tx.execute("INSERT INTO ingests (file) VALUES (?1)", [path.display().to_string()]).map_err(sql)?;
+    let ingest_id = tx.last_insert_rowid();
+    // Ordinal of each (partition, content) seen so far in this file; identities per partition.
+    let mut ordinals: HashMap<(String, u128), u32> = HashMap::new();
+    let mut identities: HashMap<String, HashSet<[u8; 16]>> = HashMap::new();
+    {
+        let mut insert = tx
+            .prepare(
+                "INSERT OR IGNORE INTO incidents (identity, source, partition, crime_id, month, time_precision, \
+                 category, longitude, latitude, easting_m, northing_m, h3_cell, location, lsoa_code, lsoa_name, \
+                 outcome, force, falls_within, context, source_file, source_line, ingest_id) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
+            )
+            .map_err(sql)?;
+        loop {
+            let line = csv.position().line();
+            match csv.read_byte_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => {
+                    // Only I/O errors reach here (flexible byte records have no other):
+                    // a truncated gzip or a read failure. Keep what was read before.
+                    report.stopped_early = Some(format!("stopped at line {line}: {e}"));
+                    break;
+                }
+            }
+            report.read += 1;
+            if report.read.is_multiple_of(4096) {
+                progress(count.get(), total);
+            }
+            let row = match columns.parse(&record, &options.extent) {
+                Ok(row) => row,
+                Err(p) => {
+                    report.rejected.push(Rejection { line, field: p.field, reason: p.reason });
+                    continue;
+                }
+            };
+            let bng = match projector.to_bng(row.lon, row.lat) {
+                Ok(p) => p,
+                Err(e) => {
+                    report.rejected.push(Rejection { line, field: "Longitude".into(), reason: e.to_string() });
+                    continue;
+                }
+            };
+            let cell = match LatLng::new(row.lat, row.lon) {
+                Ok(ll) => ll.to_cell(FINEST_RESOLUTION),
+                Err(e) => {
+                    report.rejected.push(Rejection { line, field: "Latitude".into(), reason: e.to_string() });
+                    continue;
+                }
+            };
+            let partition = format!("{SOURCE}|{}|{}", row.force, row.month);
+            let content_hash = xxh3_128(row.content.as_bytes());
+            let ordinal = ordinals.entry((partition.clone(), content_hash)).or_insert(0);
+            *ordinal += 1;
+            let identity = xxh3_128(format!("{partition}\u{1e}{}\u{1e}{ordinal}", row.content).as_bytes()).to_be_bytes();
+            identities.entry(partition.clone()).or_default().insert(identity);
+            let h3 = i64::try_from(u64::from(cell)).expect("H3 indexes have the top bit clear");
+            let changed = insert
+                .execute(params![
+                    identity.as_slice(),
+                    SOURCE,
+                    partition,
+                    row.crime_id,
+                    row.month.to_string(),
+                    TimePrecision::Month.as_str(),
+                    row.crime_type,
+                    row.lon,
+                    row.lat,
+                    bng.easting_m,
+                    bng.northing_m,
+                    h3,
+                    row.location,
+                    row.lsoa_code,
+                    row.lsoa_name,
+                    row.outcome,
+                    row.force,
+                    row.falls_within,
+                    row.context,
+                    file_name,
+                    i64::try_from(line).unwrap_or(i64::MAX),
+                    ingest_id,
+                ])
+                .map_err(sql)?;
+            if changed == 1 {
+                report.accepted += 1;
+            } else {
+                report.duplicates += 1;
+            }
+        }
+        let mut stored = tx.prepare("SELECT identity FROM incidents WHERE partition = ?1").map_err(sql)?;
+        for (partition, seen) in &identities {
+            let ids = stored.query_map([partition], |r| r.get::<_, Vec<u8>>(0)).map_err(sql)?;
+            for id in ids {
+                let id = id.map_err(sql)?;
+                if <[u8; 16]>::try_from(id.as_slice()).is_ok_and(|id| !seen.contains(&id)) {
+                    report.not_in_file += 1;
+                }
+            }
+        }
+        let mut reject = tx.prepare("INSERT INTO rejections (ingest_id, line, field, reason) VALUES (?1, ?2, ?3, ?4)").map_err(sql)?;
+        for r in &report.rejected {
+            reject.execute(params![ingest_id, i64::try_from(r.line).unwrap_or(i64::MAX), r.field, r.reason]).map_err(sql)?;
+        }
+    }
+    tx.execute(
+        "UPDATE ingests SET rows_read = ?2, accepted = ?3, duplicates = ?4, rejected = ?5, not_in_file = ?6, stopped_early = ?7 WHERE id = ?1",
+        params![
+            ingest_id,
+            i64::try_from(report.read).unwrap_or(i64::MAX),
+            i64::try_from(report.accepted).unwrap_or(i64::MAX),
+            i64::try_from(report.duplicates).unwrap_or(i64::MAX),
+            i64::try_from(report.rejected.len()).unwrap_or(i64::MAX),
+            i64::try_from(report.not_in_file).unwrap_or(i64::MAX),
+            report.stopped_early,
+        ],
+    )
+    .map_err(sql)?;
+    if report.accepted > 0 {
+        tx.execute("UPDATE store_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_version'", []).map_err(sql)?;
+    }
+    tx.commit().map_err(sql)?;
+    progress(total, total);
+    debug_assert!(report.adds_up(), "ingest report must add up: {report:?}");
+    Ok(report)
+}

@@ -1,0 +1,214 @@
+//! data.police.uk street-level CSV rows.
+//!
+//! Columns: `Crime ID, Month, Reported by, Falls within, Longitude, Latitude, Location,
+//! LSOA code, LSOA name, Crime type, Last outcome category, Context`. Header names are
+//! matched case-insensitively, in any order.
+
+use csv::ByteRecord;
+use hexwatch_core::{Bounds, YearMonth};
+
+/// Header names that must be present: without them a row cannot be placed, dated,
+/// categorised or given an identity partition.
+pub(crate) const REQUIRED: [&str; 5] = ["Month", "Reported by", "Longitude", "Latitude", "Crime type"];
+
+/// Positions of the columns in a file's header.
+#[derive(Debug, Clone)]
+pub(crate) struct Columns {
+    width: usize,
+    crime_id: Option<usize>,
+    month: usize,
+    reported_by: usize,
+    falls_within: Option<usize>,
+    longitude: usize,
+    latitude: usize,
+    location: Option<usize>,
+    lsoa_code: Option<usize>,
+    lsoa_name: Option<usize>,
+    crime_type: usize,
+    outcome: Option<usize>,
+    context: Option<usize>,
+}
+
+impl Columns {
+    /// Maps a header; `Err(name)` names the first required column that is missing.
+    pub(crate) fn from_header(header: &ByteRecord) -> Result<Self, &'static str> {
+        let names: Vec<String> =
+            header.iter().map(|h| String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').to_lowercase()).collect();
+        let find = |name: &str| names.iter().position(|n| n == &name.to_lowercase());
+        let need = |name: &'static str| find(name).ok_or(name);
+        Ok(Self {
+            width: names.len(),
+            crime_id: find("Crime ID"),
+            month: need(REQUIRED[0])?,
+            reported_by: need(REQUIRED[1])?,
+            falls_within: find("Falls within"),
+            longitude: need(REQUIRED[2])?,
+            latitude: need(REQUIRED[3])?,
+            location: find("Location"),
+            lsoa_code: find("LSOA code"),
+            lsoa_name: find("LSOA name"),
+            crime_type: need(REQUIRED[4])?,
+            outcome: find("Last outcome category"),
+            context: find("Context"),
+        })
+    }
+}
+
+/// A validated row.
+#[derive(Debug, Clone)]
+pub(crate) struct Row {
+    pub(crate) crime_id: Option<String>,
+    pub(crate) month: YearMonth,
+    pub(crate) force: String,
+    pub(crate) falls_within: Option<String>,
+    pub(crate) lon: f64,
+    pub(crate) lat: f64,
+    pub(crate) location: Option<String>,
+    pub(crate) lsoa_code: Option<String>,
+    pub(crate) lsoa_name: Option<String>,
+    pub(crate) crime_type: String,
+    pub(crate) outcome: Option<String>,
+    pub(crate) context: Option<String>,
+    /// Every field, trimmed, joined by U+001F: the normalised row content of the identity.
+    pub(crate) content: String,
+}
+
+/// Why a row was rejected: the field (header name) and the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RowProblem {
+    pub(crate) field: String,
+    pub(crate) reason: String,
+}
+
+fn problem(field: &str, reason: impl Into<String>) -> RowProblem {
+    RowProblem { field: field.to_owned(), reason: reason.into() }
+}
+
+impl Columns {
+    /// Validates one record. Coordinates are range-checked here (h3o would accept a
+    /// latitude of 123) and never clamped.
+    pub(crate) fn parse(&self, record: &ByteRecord, extent: &Bounds) -> Result<Row, RowProblem> {
+        if record.len() != self.width {
+            return Err(problem(
+                "(row)",
+                format!("expected {} fields as in the header, found {}", self.width, record.len()),
+            ));
+        }
+        let mut fields = Vec::with_capacity(record.len());
+        for (i, raw) in record.iter().enumerate() {
+            let text = std::str::from_utf8(raw).map_err(|e| {
+                problem(&format!("column {}", i + 1), format!("not valid UTF-8 at byte {}", e.valid_up_to()))
+            })?;
+            fields.push(text.trim());
+        }
+        let opt = |i: Option<usize>| i.map(|i| fields[i]).filter(|s| !s.is_empty()).map(str::to_owned);
+        let month: YearMonth = fields[self.month].parse().map_err(|e| problem("Month", format!("{e}")))?;
+        let force = fields[self.reported_by];
+        if force.is_empty() {
+            return Err(problem("Reported by", "empty: the force is needed for the identity partition"));
+        }
+        let crime_type = fields[self.crime_type];
+        if crime_type.is_empty() {
+            return Err(problem("Crime type", "empty"));
+        }
+        let (lon_text, lat_text) = (fields[self.longitude], fields[self.latitude]);
+        if lon_text.is_empty() && lat_text.is_empty() {
+            return Err(problem("Longitude", "no location (Longitude and Latitude are empty)"));
+        }
+        let lon = coordinate("Longitude", lon_text, 180.0)?;
+        let lat = coordinate("Latitude", lat_text, 90.0)?;
+        if !extent.contains(lon, lat) {
+            return Err(problem(
+                "Longitude",
+                format!(
+                    "({lon}, {lat}) outside extent (longitude {} to {}, latitude {} to {}) (latitude/longitude swapped?)",
+                    extent.west, extent.east, extent.south, extent.north
+                ),
+            ));
+        }
+        Ok(Row {
+            crime_id: opt(self.crime_id),
+            month,
+            force: force.to_owned(),
+            falls_within: opt(self.falls_within),
+            lon,
+            lat,
+            location: opt(self.location),
+            lsoa_code: opt(self.lsoa_code),
+            lsoa_name: opt(self.lsoa_name),
+            crime_type: crime_type.to_owned(),
+            outcome: opt(self.outcome),
+            context: opt(self.context),
+            content: fields.join("\u{1f}"),
+        })
+    }
+}
+
+fn coordinate(field: &str, text: &str, limit: f64) -> Result<f64, RowProblem> {
+    if text.is_empty() {
+        return Err(problem(field, "empty"));
+    }
+    let value: f64 = text.parse().map_err(|_| problem(field, format!("not a number: {text:?}")))?;
+    if !value.is_finite() {
+        return Err(problem(field, format!("not finite: {text:?}")));
+    }
+    if value.abs() > limit {
+        return Err(problem(field, format!("{value} out of range [-{limit}, {limit}]")));
+    }
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,Last outcome category,Context";
+
+    fn rec(line: &str) -> ByteRecord {
+        let mut r = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(line.as_bytes());
+        r.byte_records().next().unwrap().unwrap()
+    }
+
+    fn parse(line: &str) -> Result<Row, RowProblem> {
+        Columns::from_header(&rec(HEADER)).unwrap().parse(&rec(line), &Bounds::UNITED_KINGDOM)
+    }
+
+    #[test]
+    fn reads_a_quoted_bcp_row() {
+        let row = parse(",2025-01,Dorset Police,Dorset Police,-1.866628,50.722301,On or near Lansdowne Crescent,E01015432,\"Bournemouth, Christchurch and Poole 001B\",Anti-social behaviour,,").unwrap();
+        assert_eq!(row.lsoa_name.as_deref(), Some("Bournemouth, Christchurch and Poole 001B"));
+        assert_eq!((row.lon, row.lat), (-1.866628, 50.722301));
+        assert_eq!(row.crime_id, None);
+    }
+
+    #[test]
+    fn rejects_bad_coordinates_naming_the_field() {
+        let base = |lon: &str, lat: &str| format!(",2025-01,Dorset Police,Dorset Police,{lon},{lat},x,,,Drugs,,");
+        let cases = [
+            (base("", ""), "Longitude", "no location"),
+            (base("-1.9", "123"), "Latitude", "out of range"),
+            (base("abc", "50.7"), "Longitude", "not a number"),
+            (base("NaN", "50.7"), "Longitude", "not finite"),
+            (base("-1.9", "inf"), "Latitude", "not finite"),
+            (base("50.7", "-1.9"), "Longitude", "swapped"),
+            (base("-1.9", ""), "Latitude", "empty"),
+        ];
+        for (line, field, reason) in cases {
+            let p = parse(&line).unwrap_err();
+            assert_eq!(p.field, field, "{line}");
+            assert!(p.reason.contains(reason), "{line}: {}", p.reason);
+        }
+    }
+
+    #[test]
+    fn rejects_short_rows_and_bad_months() {
+        assert_eq!(parse(",2025-01,Dorset Police").unwrap_err().field, "(row)");
+        assert_eq!(parse(",2025-13,Dorset Police,Dorset Police,-1.9,50.7,x,,,Drugs,,").unwrap_err().field, "Month");
+    }
+
+    #[test]
+    fn names_the_missing_required_column() {
+        let header = rec("Crime ID,Month,Reported by,Falls within,Longitude,Location,Crime type");
+        assert_eq!(Columns::from_header(&header).unwrap_err(), "Latitude");
+    }
+}
