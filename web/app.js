@@ -227,6 +227,12 @@ function updateResolutionLine(meta, state, map) {
 }
 
 // ---------------------------------------------------------------- map style
+// With no category ticked there is nothing to ask the server for: hide the cells instead.
+const cellsVisibility = (state) => (state.categories.length ? 'visible' : 'none');
+function noCategoryNotice(state) {
+  if (!state.categories.length) showStatus('No category selected: tick at least one category to see cells.', 'info');
+}
+
 function buildStyle(state) {
   const densityColour = ['step', ['to-number', ['get', 'density_per_km2_month'], 0], DENSITY_COLOURS[0]];
   DENSITY_BREAKS.forEach((b, i) => densityColour.push(b, DENSITY_COLOURS[i + 1]));
@@ -251,6 +257,7 @@ function buildStyle(state) {
       { id: 'wards-fill', type: 'fill', source: 'wards', paint: { 'fill-color': '#ffffff', 'fill-opacity': 0.55 } },
       {
         id: 'cells-fill', type: 'fill', source: 'cells', 'source-layer': 'cells',
+        layout: { visibility: cellsVisibility(state) },
         paint: {
           'fill-color': densityColour,
           'fill-opacity': ['case', ['boolean', ['feature-state', 'hover'], false], 0.92, 0.72],
@@ -258,6 +265,7 @@ function buildStyle(state) {
       },
       {
         id: 'cells-line', type: 'line', source: 'cells', 'source-layer': 'cells',
+        layout: { visibility: cellsVisibility(state) },
         paint: {
           'line-color': ['case', SELECTED, '#111111', 'rgba(60, 30, 70, 0.35)'],
           // A zoom curve must be the outermost expression, so the selection test goes inside.
@@ -317,6 +325,7 @@ async function main() {
   let state = stateFromUrl(meta);
   renderSummary(meta);
   renderFilters(meta, state);
+  noCategoryNotice(state);
 
   const map = new maplibregl.Map({
     container: 'map',
@@ -341,9 +350,14 @@ async function main() {
   map.addControl({ onAdd: () => $('legend'), onRemove: () => {} }, 'bottom-left');
 
   const wardBounds = new Map(wards.features.map((f) => [`ward:${f.properties?.code}`, bounds([f])]));
+  // Style calls throw before the style has loaded, so filter changes made earlier wait for it.
+  let loaded = false;
+  const pending = [];
   map.on('load', () => {
+    loaded = true;
     map.getSource('wards').setData(wards);
     setWardHighlight();
+    pending.splice(0).forEach((run) => run());
     document.body.dataset.mapLoaded = '1';
   });
 
@@ -357,6 +371,7 @@ async function main() {
   // Every failing tile fires its own error event: report each distinct status once per filter state.
   const reportedErrors = new Set();
   function applyFilters(next, { moveToArea = false } = {}) {
+    if (!loaded) return void pending.push(() => applyFilters(next, { moveToArea }));
     const areaChanged = next.area !== state.area;
     state = next;
     clearStatus();
@@ -364,17 +379,18 @@ async function main() {
     popup?.remove();
     map.removeFeatureState({ source: 'cells', sourceLayer: 'cells' });
     updateMonthNote(meta, state);
-    const none = state.categories.length === 0;
-    map.setLayoutProperty('cells-fill', 'visibility', none ? 'none' : 'visible');
-    map.setLayoutProperty('cells-line', 'visibility', none ? 'none' : 'visible');
-    if (none) showStatus('No category selected: tick at least one category to see cells.', 'info');
-    else map.getSource('cells').setTiles([tileUrl(state)]);
+    const visibility = cellsVisibility(state);
+    map.setLayoutProperty('cells-fill', 'visibility', visibility);
+    map.setLayoutProperty('cells-line', 'visibility', visibility);
+    if (visibility === 'visible') map.getSource('cells').setTiles([tileUrl(state)]);
+    noCategoryNotice(state);
     setWardHighlight();
     updateResolutionLine(meta, state, map);
     writeUrl(state, map);
     if (moveToArea && areaChanged && state.area) {
       const b = state.area === 'bcp' ? bounds(wards.features) : wardBounds.get(state.area);
-      if (b) map.fitBounds(b, { padding: 40, maxZoom: 15 });
+      // Extra room on the left so the legend does not hide part of the area.
+      if (b) map.fitBounds(b, { padding: { top: 40, right: 60, bottom: 40, left: $('legend').offsetWidth + 30 }, maxZoom: 15 });
     }
   }
 

@@ -8,6 +8,7 @@
 // (MOCK_FAIL_TILES=1 answers every tile with a 400 instead.)
 
 import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,9 +29,18 @@ const CATEGORIES = [
   ['drugs', 'Drugs', 2450],
 ].map(([slug, name, count]) => ({ slug, name, property: `count_${slug.replaceAll('-', '_')}`, count }));
 
-// A few fake "wards": 3x2 grid of squares over Bournemouth/Poole (not real boundaries).
+// The repository's real BCP ward file when present (renamed to the API's code/name
+// properties), else a 3x2 grid of fake square "wards" over Bournemouth/Poole.
+const WARD_FILE = resolve(ROOT, '../data/boundaries-bcp-wards-2020/bcp-wards-2020-bgc.geojson');
 const WARDS = [];
-{
+try {
+  for (const f of JSON.parse(readFileSync(WARD_FILE, 'utf8')).features) {
+    WARDS.push({ type: 'Feature', properties: { code: f.properties.WD20CD, name: f.properties.WD20NM }, geometry: f.geometry });
+  }
+} catch {
+  console.warn(`no ${WARD_FILE}; using fake square wards`);
+}
+if (!WARDS.length) {
   const names = ['Westbourne & West Cliff', 'Bournemouth Central', 'Boscombe West',
     'Poole Town', 'Alderney & Bourne Valley', 'Winton East'];
   let i = 0;
@@ -186,10 +196,16 @@ function cellsForTile(z, x, y, q) {
 }
 
 function inArea(area, lon, lat) {
-  const inWard = (w) => {
-    const [[x0, y0], , [x1, y1]] = w.geometry.coordinates[0];
-    return lon >= x0 && lon <= x1 && lat >= y0 && lat <= y1;
+  const inRing = (ring) => { // even-odd ray casting
+    let inside = false;
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      const [xi, yi] = ring[i], [xj, yj] = ring[j];
+      if ((yi > lat) !== (yj > lat) && lon < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) inside = !inside;
+    }
+    return inside;
   };
+  const polygons = (g) => (g.type === 'Polygon' ? [g.coordinates] : g.coordinates);
+  const inWard = (w) => polygons(w.geometry).some(([outer, ...holes]) => inRing(outer) && !holes.some(inRing));
   if (area === 'bcp') return WARDS.some(inWard);
   return inWard(WARDS.find((w) => `ward:${w.properties.code}` === area));
 }

@@ -141,6 +141,26 @@ impl CellAggregate {
     }
 }
 
+/// Incidents per km² per month: `count ÷ area_km2 ÷ months`.
+///
+/// The unit used for every hexagon colour and density in hexwatch, so one colour scale
+/// holds at every H3 resolution, zoom and period; `area_km2` is the cell's exact area
+/// (`CellIndex::area_km2`), not the resolution's average (H3 areas vary with position).
+/// Returns 0 when `months` is 0 or the area is not positive.
+///
+/// ```
+/// // 244 incidents over 12 months in a 0.1 km² cell: 203.3 per km² per month.
+/// let d = hexwatch_core::density_per_km2_month(244, 0.1, 12);
+/// assert!((d - 203.333_333_333).abs() < 1e-6);
+/// ```
+#[must_use]
+pub fn density_per_km2_month(count: u32, area_km2: f64, months: u32) -> f64 {
+    if months == 0 || area_km2 <= 0.0 {
+        return 0.0;
+    }
+    f64::from(count) / area_km2 / f64::from(months)
+}
+
 /// Incidents per location-sized chunk of work; large enough to amortise a fold's map.
 const CHUNK: usize = 16_384;
 

@@ -43,7 +43,7 @@ mod incident;
 mod time;
 mod units;
 
-pub use aggregate::{CellAggregate, CellCounts, aggregate_cells, aggregate_cells_sequential};
+pub use aggregate::{CellAggregate, CellCounts, aggregate_cells, aggregate_cells_sequential, density_per_km2_month};
 pub use area::{AreaId, Ward, WardIndex};
 pub use category::{Category, CategoryId, police_uk_slug};
 pub use disclosure::{DisclosurePolicy, Role};

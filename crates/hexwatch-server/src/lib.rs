@@ -1,1 +1,29 @@
-//! placeholder
+//! The hexwatch HTTP server: axum routes for the map page, TileJSON, H3 cell tiles (MVT),
+//! ward outlines, hotspot GeoJSON and metadata. Formulas live in `hexwatch-core`; this crate
+//! parses requests, caches and serves.
+//!
+//! # Example
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use hexwatch_server::{AppState, ServerConfig, router};
+//! let state = AppState::load(ServerConfig::new("hexwatch.sqlite3".into(), "web".into()))?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! axum::serve(listener, router(state)).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! # Routes
+//! `GET /` (the map, from `web/`), `/api/health`, `/api/meta`, `/catalog`,
+//! `/tiles/cells` (TileJSON 3.0.0), `/tiles/cells/{z}/{x}/{y}` (MVT, optional `.mvt`/`.pbf`
+//! suffix), `/api/areas/wards` (GeoJSON), `/api/hotspots?method=count&res=9&…` (GeoJSON).
+//! Filters shared by tiles and API: `category`, `from`, `to`, `area`, `res`.
+
+mod error;
+mod query;
+mod routes;
+mod state;
+
+pub use error::ApiError;
+pub use query::{Selection, parse_selection};
+pub use routes::router;
+pub use state::{AppState, DEFAULT_ATTRIBUTION, ServerConfig, StateError};

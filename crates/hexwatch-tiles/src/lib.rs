@@ -1,1 +1,19 @@
-//! placeholder
+//! Tiles for hexwatch: XYZ tile maths (Web Mercator), H3 cells to Mapbox Vector Tiles
+//! (spec 2.1), and TileJSON 3.0.0. No HTTP or SQL.
+//!
+//! # Example
+//! ```
+//! use hexwatch_tiles::{TileCoord, resolution_for_zoom};
+//! let tile = TileCoord::new_checked(13, 4053, 2752).expect("valid tile");
+//! let b = tile.bounds();
+//! assert!(b.west < -1.87 && b.east > -1.87 && b.south < 50.72 && b.north > 50.72);
+//! assert_eq!(u8::from(resolution_for_zoom(13)), 9);
+//! ```
+
+mod mvt_cells;
+mod tile;
+mod tilejson_doc;
+
+pub use mvt_cells::{BUFFER, CellFeature, EXTENT, PropertyValue, TileError, encode_cells, orient_exterior};
+pub use tile::{MAX_ZOOM, TileCoord, ZOOM_RESOLUTION, resolution_for_zoom};
+pub use tilejson_doc::cells_tilejson;

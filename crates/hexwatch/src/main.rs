@@ -1,1 +1,56 @@
-fn main() {}
+//! The `hexwatch` command: `serve`, `ingest`, `hotspots`.
+
+#![expect(clippy::print_stdout, clippy::print_stderr, reason = "a command-line program reports on its terminal")]
+
+mod hotspots;
+mod ingest;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Hotspot maps of anti-social behaviour and violence for community safety partnerships.
+#[derive(Debug, Parser)]
+#[command(name = "hexwatch", version, about)]
+struct Cli {
+    /// The SQLite store (created when missing).
+    #[arg(long, global = true, env = "HEXWATCH_STORE", default_value = "hexwatch.sqlite3")]
+    store: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the map, tiles and API (ingesting the shipped data first when the store is empty).
+    Serve(serve::ServeArgs),
+    /// Ingest data.police.uk street CSV files (plain or .gz) into the store.
+    Ingest(ingest::IngestArgs),
+    /// Write the top H3 cells by incident count as GeoJSON.
+    Hotspots(hotspots::HotspotsArgs),
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("HEXWATCH_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,hexwatch=info,tower_http=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => serve::run(&cli.store, args),
+        Command::Ingest(args) => ingest::run(&cli.store, &args),
+        Command::Hotspots(args) => hotspots::run(&cli.store, &args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("hexwatch: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! Query parameters shared by tiles and the API.
+
+use h3o::Resolution;
+use hexwatch_core::{Filter, IncidentTable, TimePrecision, WardIndex, YearMonth};
+
+use crate::error::ApiError;
+
+/// A parsed selection: the filter plus an optional pinned resolution.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Selection {
+    /// What to count.
+    pub filter: Filter,
+    /// `res=N`: pins the H3 resolution (5–12) instead of following zoom.
+    pub res: Option<Resolution>,
+}
+
+impl Selection {
+    /// A canonical text of the selection for cache keys (same selection, same key).
+    #[must_use]
+    pub fn cache_key(&self) -> String {
+        let f = &self.filter;
+        format!(
+            "c={:?};f={:?};t={:?};a={:?};r={:?}",
+            f.categories.as_ref().map(|c| c.iter().map(|i| i.0).collect::<Vec<_>>()),
+            f.from.map(|m| m.to_string()),
+            f.to.map(|m| m.to_string()),
+            f.area,
+            self.res.map(u8::from)
+        )
+    }
+}
+
+/// Parameters that only some routes take; each route says which.
+pub(crate) const SELECTION_PARAMS: [&str; 5] = ["category", "from", "to", "area", "res"];
+
+/// Parses the shared filters from query pairs. `extra` lists the other parameters the
+/// route accepts; anything else is a 400 naming it (a misspelt filter must not silently
+/// select everything).
+///
+/// # Errors
+/// [`ApiError`] 400 naming the parameter: unknown category slug, malformed month, `from`
+/// after `to`, unknown area, resolution outside 5–12, an unknown parameter, or `hours`,
+/// `weekdays`, `flag` on month-precision data.
+pub fn parse_selection(
+    pairs: &[(String, String)],
+    table: &IncidentTable,
+    wards: Option<&WardIndex>,
+    extra: &[&str],
+) -> Result<Selection, ApiError> {
+    let mut selection = Selection::default();
+    let precision = table.coarsest_precision().unwrap_or(TimePrecision::Month);
+    for (key, value) in pairs {
+        let month = |v: &str| v.parse::<YearMonth>().map_err(|e| ApiError::bad_parameter(key, e.to_string()));
+        match key.as_str() {
+            "category" => {
+                let ids = Filter::parse_categories(table, value)
+                    .map_err(|e| ApiError::bad_parameter(e.parameter(), e.to_string()))?;
+                selection.filter.categories = Some(ids);
+            }
+            "from" => selection.filter.from = Some(month(value)?),
+            "to" => selection.filter.to = Some(month(value)?),
+            "area" => {
+                selection.filter.area =
+                    Filter::parse_area(wards, value).map_err(|e| ApiError::bad_parameter(e.parameter(), e.to_string()))?;
+            }
+            "res" => {
+                let res = value
+                    .parse::<u8>()
+                    .ok()
+                    .filter(|r| hexwatch_core::INDEXED_RESOLUTIONS.contains(r))
+                    .and_then(|r| Resolution::try_from(r).ok())
+                    .ok_or_else(|| {
+                        ApiError::bad_parameter("res", format!("invalid res (got {value:?}): an H3 resolution from 5 to 12"))
+                    })?;
+                selection.res = Some(res);
+            }
+            "hours" | "weekdays" | "flag" if precision == TimePrecision::Month => {
+                return Err(ApiError::bad_parameter(
+                    key,
+                    format!(
+                        "{key} cannot be used: the data's time precision is month (police.uk gives the month only), \
+                         so hour, weekday and flag filters need timestamped partner data"
+                    ),
+                ));
+            }
+            k if extra.contains(&k) => {}
+            k => {
+                let mut known: Vec<&str> = SELECTION_PARAMS.to_vec();
+                known.extend_from_slice(extra);
+                return Err(ApiError::bad_parameter(k, format!("unknown parameter {k:?}; this route takes {}", known.join(", "))));
+            }
+        }
+    }
+    selection.filter.validate().map_err(|e| ApiError::bad_parameter(e.parameter(), e.to_string()))?;
+    Ok(selection)
+}

@@ -1,0 +1,150 @@
+//! JSON and GeoJSON routes.
+
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use h3o::Resolution;
+use hexwatch_core::{TimePrecision, YearMonth};
+use hexwatch_tiles::ZOOM_RESOLUTION;
+use serde_json::{Value, json};
+
+use super::{Pairs, query_pairs, role_of};
+use crate::error::ApiError;
+use crate::query::parse_selection;
+use crate::state::AppState;
+
+/// `GET /api/health`: liveness with the data version and incident count.
+pub(super) async fn health(State(state): State<AppState>) -> Json<Value> {
+    let s = state.snapshot();
+    Json(json!({ "status": "ok", "data_version": s.data_version, "incidents": s.table.len() }))
+}
+
+/// `GET /api/meta`: categories, periods, time precision, counts, areas, zoom table.
+pub(super) async fn meta(State(state): State<AppState>) -> Json<Value> {
+    let s = state.snapshot();
+    let t = &s.table;
+    let counts = t.category_counts();
+    let mut categories: Vec<Value> = t
+        .categories()
+        .iter()
+        .zip(&counts)
+        .map(|(c, n)| json!({ "slug": c.slug, "name": c.name, "property": c.property(), "count": n }))
+        .collect();
+    categories.sort_by(|a, b| b["count"].as_u64().cmp(&a["count"].as_u64()));
+    let months: Vec<String> = s
+        .month_span
+        .map(|(first, last)| (0..first.months_through(last)).map(|i| first.add_months(i32::try_from(i).unwrap_or(0)).to_string()).collect())
+        .unwrap_or_default();
+    let in_wards = t.ward_column().iter().filter(|w| w.is_some()).count();
+    let mut areas = Vec::new();
+    if let Some(w) = &s.wards {
+        areas.push(json!({ "id": "bcp", "name": "Bournemouth, Christchurch and Poole (all wards)" }));
+        let mut wards: Vec<_> = w.wards().iter().collect();
+        wards.sort_by(|a, b| a.name.cmp(&b.name));
+        areas.extend(wards.iter().map(|w| json!({ "id": format!("ward:{}", w.code), "name": w.name, "code": w.code })));
+    }
+    let zoom_resolution: Vec<Value> =
+        ZOOM_RESOLUTION.iter().map(|(z, r)| json!({ "min_zoom": z, "res": u8::from(*r) })).collect();
+    Json(json!({
+        "data_version": s.data_version,
+        "time_precision": t.coarsest_precision().unwrap_or(TimePrecision::Month).as_str(),
+        "months": {
+            "first": s.month_span.map(|(f, _)| f.to_string()),
+            "last": s.month_span.map(|(_, l)| l.to_string()),
+            "list": months,
+        },
+        "categories": categories,
+        "counts": {
+            "incidents": t.len(),
+            "locations": t.location_count(),
+            "in_bcp": in_wards,
+            "outside_every_ward": t.len() - in_wards,
+        },
+        "areas": areas,
+        "ward_tolerance_m": s.wards.as_ref().map(hexwatch_core::WardIndex::tolerance_m),
+        "zoom_resolution": zoom_resolution,
+        "density_unit": "incidents per km² per month",
+        "attribution": state.0.config.attribution,
+    }))
+}
+
+/// `GET /catalog`: the layers and where to find them.
+pub(super) async fn catalog() -> Json<Value> {
+    Json(json!({
+        "tiles": {
+            "cells": {
+                "content_type": "application/vnd.mapbox-vector-tile",
+                "tilejson": "/tiles/cells",
+                "description": "Incidents per H3 cell; resolution follows zoom (see /api/meta zoom_resolution) unless res= pins it",
+            }
+        },
+        "geojson": {
+            "wards": { "url": "/api/areas/wards", "description": "BCP ward outlines (properties code, name)" },
+            "hotspots": { "url": "/api/hotspots?method=count&res=9", "description": "Cells ranked by count" },
+        }
+    }))
+}
+
+/// `GET /api/areas/wards`: ward outlines as GeoJSON.
+pub(super) async fn wards(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let body = state.0.outlines.clone().ok_or_else(|| ApiError::not_found("no ward boundaries are configured"))?;
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/geo+json"))], body).into_response())
+}
+
+/// Most cells a hotspot list returns.
+const MAX_LIMIT: usize = 10_000;
+
+/// `GET /api/hotspots?method=count&res=9&category=…&from=…&to=…&area=…&limit=100`: cells
+/// ranked by count as GeoJSON.
+pub(super) async fn hotspots(
+    State(state): State<AppState>,
+    query: Result<Query<Pairs>, QueryRejection>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let pairs = query_pairs(query)?;
+    let snapshot = state.snapshot();
+    let selection = parse_selection(&pairs, &snapshot.table, snapshot.wards.as_ref(), &["method", "limit"])?;
+    let value = |k: &str| pairs.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+    match value("method").unwrap_or("count") {
+        "count" => {}
+        other => {
+            return Err(ApiError::bad_parameter(
+                "method",
+                format!("invalid method (got {other:?}): this version offers count; gistar, moran and emerging arrive with the hotspot statistics"),
+            ));
+        }
+    }
+    let limit = match value("limit") {
+        None => 100,
+        Some(v) => v.parse::<usize>().ok().filter(|n| (1..=MAX_LIMIT).contains(n)).ok_or_else(|| {
+            ApiError::bad_parameter("limit", format!("invalid limit (got {v:?}): 1 to {MAX_LIMIT}"))
+        })?,
+    };
+    let res = selection.res.unwrap_or(Resolution::Nine);
+    let role = role_of(&headers);
+    let st = state.clone();
+    let body = tokio::task::spawn_blocking(move || {
+        let indexed = st.aggregate(&snapshot, role, &selection, res);
+        let policy = st.0.config.disclosure;
+        let ranked = indexed.aggregate.ranked();
+        let visible = ranked.into_iter().filter(|(_, c)| policy.visible_count(role, c.total()).is_some()).take(limit);
+        let months = snapshot.months(&selection);
+        let mut fc = hexwatch_io::hotspots_geojson(&snapshot.table, visible, months);
+        let (first, last) = snapshot.month_span.map_or((None, None), |(f, l)| (Some(f), Some(l)));
+        let period = |m: Option<YearMonth>| m.map(|m| m.to_string());
+        fc.foreign_members = Some(serde_json::Map::from_iter([
+            ("method".to_owned(), json!("count")),
+            ("res".to_owned(), json!(u8::from(res))),
+            ("months_selected".to_owned(), json!(months)),
+            ("from".to_owned(), json!(period(selection.filter.from.or(first)))),
+            ("to".to_owned(), json!(period(selection.filter.to.or(last)))),
+            ("data_version".to_owned(), json!(snapshot.data_version)),
+        ]));
+        geojson::GeoJson::from(fc).to_string()
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e))?;
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/geo+json"))], body).into_response())
+}

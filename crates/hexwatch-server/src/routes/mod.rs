@@ -1,0 +1,58 @@
+//! Routes.
+
+mod api;
+mod tiles;
+
+use axum::Router;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query};
+use axum::routing::get;
+use hexwatch_core::Role;
+use tower_http::services::ServeDir;
+use tower_http::trace::TraceLayer;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The application: every route over `state`, with `web/` served at `/`.
+pub fn router(state: AppState) -> Router {
+    let web = ServeDir::new(&state.0.config.web_dir).append_index_html_on_directories(true);
+    Router::new()
+        .route("/api/health", get(api::health))
+        .route("/api/meta", get(api::meta))
+        .route("/catalog", get(api::catalog))
+        .route("/api/areas/wards", get(api::wards))
+        .route("/api/hotspots", get(api::hotspots))
+        .route("/tiles/{layer}", get(tiles::tilejson))
+        .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile))
+        .fallback_service(web)
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+type Pairs = Vec<(String, String)>;
+
+/// Query pairs, with axum's rejection answered in our JSON shape.
+fn query_pairs(query: Result<Query<Pairs>, QueryRejection>) -> Result<Pairs, ApiError> {
+    query.map(|Query(q)| q).map_err(|e| ApiError::bad_parameter("query", e.body_text()))
+}
+
+/// Path segments, with axum's rejection answered in our JSON shape.
+fn path_segments<T>(path: Result<Path<T>, PathRejection>) -> Result<T, ApiError> {
+    path.map(|Path(p)| p).map_err(|e| ApiError::bad_parameter("path", e.body_text()))
+}
+
+/// The role a request is served as. Every request is public until the hardening issue
+/// adds partner authentication; the role is already part of every cache key.
+const fn role_of(_headers: &axum::http::HeaderMap) -> Role {
+    Role::Public
+}
+
+/// The base URL for absolute links: the configured one, else from the `Host` header.
+fn base_url(state: &AppState, headers: &axum::http::HeaderMap) -> String {
+    if let Some(base) = &state.0.config.public_base_url {
+        return base.trim_end_matches('/').to_owned();
+    }
+    let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    format!("http://{host}")
+}

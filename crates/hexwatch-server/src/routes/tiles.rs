@@ -1,0 +1,188 @@
+//! `/tiles/cells` (TileJSON) and `/tiles/cells/{z}/{x}/{y}` (MVT).
+
+use std::io::{Read, Write};
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use h3o::CellIndex;
+use hexwatch_core::{Role, density_per_km2_month};
+use hexwatch_tiles::{BUFFER, CellFeature, EXTENT, PropertyValue, TileCoord, cells_tilejson, encode_cells, resolution_for_zoom};
+use rstar::AABB;
+
+use super::{Pairs, base_url, path_segments, query_pairs, role_of};
+use crate::error::ApiError;
+use crate::query::{Selection, parse_selection};
+use crate::state::{AppState, CachedTile, Snapshot, TileKey};
+
+const LAYERS: [&str; 1] = ["cells"];
+
+fn check_layer(layer: &str) -> Result<&'static str, ApiError> {
+    LAYERS.iter().find(|l| **l == layer).copied().ok_or_else(|| {
+        ApiError::not_found(format!("unknown tile layer {layer:?}; layers: {} (see /catalog)", LAYERS.join(", ")))
+    })
+}
+
+/// TileJSON 3.0.0 for a layer; the request's filters are carried into the tile URL.
+pub(super) async fn tilejson(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<Pairs>, QueryRejection>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let layer = check_layer(&path_segments(path)?)?;
+    let pairs = query_pairs(query)?;
+    let snapshot = state.snapshot();
+    parse_selection(&pairs, &snapshot.table, snapshot.wards.as_ref(), &[])?;
+    let query = serde_urlencoded_pairs(&pairs);
+    let url = format!("{}/tiles/{layer}/{{z}}/{{x}}/{{y}}{}", base_url(&state, &headers), if query.is_empty() { String::new() } else { format!("?{query}") });
+    let doc = cells_tilejson(url, snapshot.table.categories(), snapshot.bounds, &state.0.config.attribution);
+    Ok(axum::Json(doc).into_response())
+}
+
+/// Re-encodes query pairs (already validated) for the TileJSON tile URL.
+fn serde_urlencoded_pairs(pairs: &Pairs) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", percent(k), percent(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Percent-encodes everything but unreserved characters and the `,` and `:` our filter
+/// values use (`category=a,b`, `area=ward:E05…`), which are legal in a query.
+fn percent(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~,:".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn parse_coord(z: &str, x: &str, y: &str) -> Result<TileCoord, ApiError> {
+    let y = y.strip_suffix(".mvt").or_else(|| y.strip_suffix(".pbf")).unwrap_or(y);
+    let num = |name: &str, v: &str| {
+        v.parse::<u32>().map_err(|_| ApiError::bad_parameter(name, format!("invalid {name} (got {v:?}): a non-negative integer")))
+    };
+    let (zn, xn, yn) = (num("z", z)?, num("x", x)?, num("y", y)?);
+    let z8 = u8::try_from(zn)
+        .ok()
+        .filter(|z| *z <= hexwatch_tiles::MAX_ZOOM)
+        .ok_or_else(|| ApiError::bad_parameter("z", format!("invalid z (got {zn}): zoom 0 to {}", hexwatch_tiles::MAX_ZOOM)))?;
+    TileCoord::new_checked(z8, xn, yn).ok_or_else(|| {
+        let name = if xn >= (1 << z8) { "x" } else { "y" };
+        ApiError::bad_parameter(name, format!("invalid tile {z8}/{xn}/{yn}: x and y must be below 2^z = {}", 1_u32 << z8))
+    })
+}
+
+/// One MVT tile of a layer, gzip-compressed, cached by (role, layer, z/x/y, filters, data
+/// version), with ETag = hash of the tile bytes.
+pub(super) async fn tile(
+    State(state): State<AppState>,
+    path: Result<Path<(String, String, String, String)>, PathRejection>,
+    query: Result<Query<Pairs>, QueryRejection>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (layer, z, x, y) = path_segments(path)?;
+    let layer = check_layer(&layer)?;
+    let coord = parse_coord(&z, &x, &y)?;
+    let pairs = query_pairs(query)?;
+    let snapshot = state.snapshot();
+    let selection = parse_selection(&pairs, &snapshot.table, snapshot.wards.as_ref(), &[])?;
+    let role = role_of(&headers);
+    let key = TileKey {
+        role,
+        layer,
+        z: coord.z,
+        x: coord.x,
+        y: coord.y,
+        selection: selection.cache_key(),
+        data_version: snapshot.data_version,
+    };
+    let cached = if let Some(t) = state.0.tiles.get(&key) {
+        t
+    } else {
+        let st = state.clone();
+        let built = tokio::task::spawn_blocking(move || build_cells_tile(&st, &snapshot, role, &selection, coord))
+            .await
+            .map_err(|e| ApiError::internal(&e))??;
+        state.0.tiles.insert(key, built.clone());
+        built
+    };
+    Ok(respond(&cached, &headers))
+}
+
+fn build_cells_tile(state: &AppState, snapshot: &Snapshot, role: Role, selection: &Selection, coord: TileCoord) -> Result<Arc<CachedTile>, ApiError> {
+    let res = selection.res.unwrap_or_else(|| resolution_for_zoom(coord.z));
+    let indexed = state.aggregate(snapshot, role, selection, res);
+    let b = coord.bounds();
+    let pad = BUFFER / f64::from(EXTENT);
+    let (dx, dy) = ((b.east - b.west) * pad, (b.north - b.south) * pad);
+    let window = AABB::from_corners([b.west - dx, b.south - dy], [b.east + dx, b.north + dy]);
+    let mut cells: Vec<CellIndex> = indexed.tree.locate_in_envelope_intersecting(&window).map(|e| e.data).collect();
+    cells.sort_unstable();
+    let months = snapshot.months(selection);
+    let categories = snapshot.table.categories();
+    let policy = state.0.config.disclosure;
+    let features = cells.into_iter().filter_map(|cell| {
+        let counts = indexed.aggregate.get(cell)?;
+        let count = policy.visible_count(role, counts.total())?;
+        let area_km2 = cell.area_km2();
+        let mut properties = vec![
+            ("h3".to_owned(), PropertyValue::String(cell.to_string())),
+            ("res".to_owned(), PropertyValue::Uint(u64::from(u8::from(cell.resolution())))),
+            ("count".to_owned(), PropertyValue::Uint(u64::from(count))),
+            ("density_per_km2_month".to_owned(), PropertyValue::Double(density_per_km2_month(count, area_km2, months))),
+            ("area_km2".to_owned(), PropertyValue::Double(area_km2)),
+        ];
+        for (c, n) in categories.iter().zip(counts.by_category()) {
+            if *n > 0 {
+                properties.push((c.property(), PropertyValue::Uint(u64::from(*n))));
+            }
+        }
+        Some(CellFeature { cell, properties })
+    });
+    let mvt = encode_cells(coord, "cells", features).map_err(|e| ApiError::internal(&e))?;
+    let etag = format!("\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(&mvt));
+    let mut gz = flate2::write::GzEncoder::new(Vec::with_capacity(mvt.len() / 2), flate2::Compression::fast());
+    gz.write_all(&mvt).map_err(|e| ApiError::internal(&e))?;
+    let gzip = gz.finish().map_err(|e| ApiError::internal(&e))?;
+    Ok(Arc::new(CachedTile { gzip, etag }))
+}
+
+fn respond(tile: &CachedTile, headers: &HeaderMap) -> Response {
+    let etag = HeaderValue::from_str(&tile.etag).unwrap_or_else(|_| HeaderValue::from_static("\"\""));
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tile.etag || t.trim() == "*"));
+    let common = [
+        (header::ETAG, etag),
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        (header::VARY, HeaderValue::from_static("Accept-Encoding")),
+    ];
+    if matches {
+        return (StatusCode::NOT_MODIFIED, common).into_response();
+    }
+    let content_type = (header::CONTENT_TYPE, HeaderValue::from_static("application/vnd.mapbox-vector-tile"));
+    let gzip_ok = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+    if gzip_ok {
+        let enc = (header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        return (common, [content_type, enc], Body::from(tile.gzip.clone())).into_response();
+    }
+    let mut plain = Vec::new();
+    if let Err(e) = flate2::read::GzDecoder::new(tile.gzip.as_slice()).read_to_end(&mut plain) {
+        return ApiError::internal(&e).into_response();
+    }
+    (common, [content_type], Body::from(plain)).into_response()
+}

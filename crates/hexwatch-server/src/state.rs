@@ -1,0 +1,219 @@
+//! Server state: the in-memory incident table and the caches.
+
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+use h3o::{CellIndex, Resolution};
+use hexwatch_core::{Bounds, CellAggregate, LocationId, DisclosurePolicy, IncidentTable, Role, WardIndex, YearMonth, aggregate_cells};
+use hexwatch_io::{Store, StoreError, WardSet};
+use rstar::RTree;
+use rstar::primitives::{GeomWithData, Rectangle};
+
+use crate::query::Selection;
+
+/// How the server is set up.
+#[derive(Debug)]
+pub struct ServerConfig {
+    /// The SQLite store.
+    pub store_path: PathBuf,
+    /// The front end directory (`web/`, after `npm ci`).
+    pub web_dir: PathBuf,
+    /// Ward boundaries for `area=` filters and outlines; `None` serves without areas.
+    pub wards: Option<WardSet>,
+    /// Point-in-polygon tolerance for the wards, metres (11 m for the shipped BCP wards).
+    pub ward_tolerance_m: f64,
+    /// Base URL for absolute TileJSON tile URLs (e.g. `https://maps.example.org`); when
+    /// `None`, taken from the request's `Host` header.
+    pub public_base_url: Option<String>,
+    /// What the public role may see (k = 0 until the hardening issue sets it).
+    pub disclosure: DisclosurePolicy,
+    /// Attribution shown with every layer.
+    pub attribution: String,
+}
+
+/// Attribution for police.uk data and ONS boundaries (Open Government Licence v3.0).
+pub const DEFAULT_ATTRIBUTION: &str = "Contains public sector information licensed under the Open Government Licence v3.0 \
+     (data.police.uk). Ward boundaries: Source: Office for National Statistics licensed under the Open Government \
+     Licence v.3.0. Contains OS data © Crown copyright and database right 2020.";
+
+impl ServerConfig {
+    /// A configuration with no wards, no base URL, k = 0 and the default attribution.
+    #[must_use]
+    pub fn new(store_path: PathBuf, web_dir: PathBuf) -> Self {
+        Self {
+            store_path,
+            web_dir,
+            wards: None,
+            ward_tolerance_m: 11.0,
+            public_base_url: None,
+            disclosure: DisclosurePolicy::default(),
+            attribution: DEFAULT_ATTRIBUTION.to_owned(),
+        }
+    }
+}
+
+/// Why the state could not be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StateError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Everything computed from one version of the store.
+#[derive(Debug)]
+pub(crate) struct Snapshot {
+    pub(crate) table: IncidentTable,
+    pub(crate) wards: Option<WardIndex>,
+    pub(crate) data_version: u64,
+    pub(crate) month_span: Option<(YearMonth, YearMonth)>,
+    /// Extent of all locations, for TileJSON.
+    pub(crate) bounds: Option<Bounds>,
+}
+
+impl Snapshot {
+    /// Months a selection spans for densities (see `Filter::months_selected`).
+    pub(crate) fn months(&self, selection: &Selection) -> u32 {
+        self.month_span.map_or(1, |(first, last)| selection.filter.months_selected(first, last))
+    }
+}
+
+/// A cell aggregate with an R-tree over the cells' bounding boxes (degrees), for tiles.
+#[derive(Debug)]
+pub(crate) struct IndexedAggregate {
+    pub(crate) aggregate: CellAggregate,
+    pub(crate) tree: RTree<GeomWithData<Rectangle<[f64; 2]>, CellIndex>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct AggregateKey {
+    pub(crate) role: Role,
+    pub(crate) selection: String,
+    pub(crate) res: u8,
+    pub(crate) data_version: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct TileKey {
+    pub(crate) role: Role,
+    pub(crate) layer: &'static str,
+    pub(crate) z: u8,
+    pub(crate) x: u32,
+    pub(crate) y: u32,
+    pub(crate) selection: String,
+    pub(crate) data_version: u64,
+}
+
+/// A cached tile: gzip bytes and the ETag of the uncompressed tile.
+#[derive(Debug)]
+pub(crate) struct CachedTile {
+    pub(crate) gzip: Vec<u8>,
+    pub(crate) etag: String,
+}
+
+pub(crate) struct Inner {
+    pub(crate) config: ServerConfig,
+    pub(crate) outlines: Option<String>,
+    snapshot: RwLock<Arc<Snapshot>>,
+    pub(crate) tiles: moka::sync::Cache<TileKey, Arc<CachedTile>>,
+    aggregates: moka::sync::Cache<AggregateKey, Arc<IndexedAggregate>>,
+}
+
+/// Shared server state (cheap to clone).
+#[derive(Clone)]
+pub struct AppState(pub(crate) Arc<Inner>);
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").field("store", &self.0.config.store_path).finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// Opens the store and builds the in-memory table (wards assigned when configured).
+    ///
+    /// # Errors
+    /// [`StateError::Store`] when the store cannot be opened or read.
+    pub fn load(config: ServerConfig) -> Result<Self, StateError> {
+        let outlines = config.wards.as_ref().map(|w| {
+            geojson::GeoJson::from(w.outlines.clone()).to_string()
+        });
+        let snapshot = load_snapshot(&config)?;
+        let inner = Inner {
+            config,
+            outlines,
+            snapshot: RwLock::new(Arc::new(snapshot)),
+            // Tiles are a few kB gzipped: bound by bytes (64 MiB), not entries.
+            tiles: moka::sync::Cache::builder()
+                .weigher(|_k, v: &Arc<CachedTile>| u32::try_from(v.gzip.len()).unwrap_or(u32::MAX))
+                .max_capacity(64 * 1024 * 1024)
+                .build(),
+            aggregates: moka::sync::Cache::new(256),
+        };
+        Ok(Self(Arc::new(inner)))
+    }
+
+    /// Rebuilds the table from the store (after an ingest) and purges every cache.
+    ///
+    /// # Errors
+    /// [`StateError::Store`].
+    pub fn reload(&self) -> Result<(), StateError> {
+        let snapshot = load_snapshot(&self.0.config)?;
+        *self.0.snapshot.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(snapshot);
+        self.0.tiles.invalidate_all();
+        self.0.aggregates.invalidate_all();
+        Ok(())
+    }
+
+    pub(crate) fn snapshot(&self) -> Arc<Snapshot> {
+        self.0.snapshot.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// Incidents in the current snapshot.
+    #[must_use]
+    pub fn incident_count(&self) -> usize {
+        self.snapshot().table.len()
+    }
+
+    /// The aggregate of `selection` at `res` for `role`, computed once per data version.
+    pub(crate) fn aggregate(&self, snapshot: &Snapshot, role: Role, selection: &Selection, res: Resolution) -> Arc<IndexedAggregate> {
+        let key = AggregateKey { role, selection: selection.cache_key(), res: u8::from(res), data_version: snapshot.data_version };
+        self.0.aggregates.get_with(key, || {
+            let aggregate = aggregate_cells(&snapshot.table, &selection.filter, res);
+            let boxes = aggregate
+                .iter()
+                .map(|(cell, _)| {
+                    let boundary = cell.boundary();
+                    let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+                    for ll in boundary.iter() {
+                        lo = [lo[0].min(ll.lng()), lo[1].min(ll.lat())];
+                        hi = [hi[0].max(ll.lng()), hi[1].max(ll.lat())];
+                    }
+                    GeomWithData::new(Rectangle::from_corners(lo, hi), cell)
+                })
+                .collect();
+            Arc::new(IndexedAggregate { aggregate, tree: RTree::bulk_load(boxes) })
+        })
+    }
+}
+
+fn load_snapshot(config: &ServerConfig) -> Result<Snapshot, StateError> {
+    let store = Store::open(&config.store_path)?;
+    let wards = config.wards.as_ref().map(|w| w.index(config.ward_tolerance_m));
+    let table = store.load_table(wards.as_ref())?;
+    let data_version = store.summary()?.data_version;
+    let month_span = table.month_span();
+    let bounds = (0..table.location_count()).filter_map(|i| u32::try_from(i).ok()).map(|i| table.location_lon_lat(LocationId(i))).fold(
+        None,
+        |b: Option<Bounds>, (lon, lat)| {
+            Some(b.map_or(Bounds { west: lon, east: lon, south: lat, north: lat }, |b| Bounds {
+                west: b.west.min(lon),
+                east: b.east.max(lon),
+                south: b.south.min(lat),
+                north: b.north.max(lat),
+            }))
+        },
+    );
+    Ok(Snapshot { table, wards, data_version, month_span, bounds })
+}

@@ -1,0 +1,112 @@
+//! `hexwatch ingest FILE...`
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use hexwatch_io::{IngestOptions, IngestReport, Store, ingest_file};
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// Arguments of `hexwatch ingest`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct IngestArgs {
+    /// data.police.uk street CSV files, plain or gzip.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Accept only points inside this box, as west,south,east,north in degrees
+    /// (default: the United Kingdom). Points outside are rejected, never clamped.
+    #[arg(long, value_parser = parse_extent)]
+    extent: Option<hexwatch_core::Bounds>,
+}
+
+fn parse_extent(s: &str) -> Result<hexwatch_core::Bounds, String> {
+    let v: Vec<f64> = s.split(',').map(|p| p.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|e| format!("{e}"))?;
+    match v[..] {
+        [west, south, east, north] if west < east && south < north => Ok(hexwatch_core::Bounds { west, south, east, north }),
+        _ => Err("expected west,south,east,north in degrees with west < east and south < north".into()),
+    }
+}
+
+pub(crate) fn run(store_path: &Path, args: &IngestArgs) -> anyhow::Result<ExitCode> {
+    let mut store = Store::open(store_path).with_context(|| format!("opening store {}", store_path.display()))?;
+    let options = IngestOptions { extent: args.extent.unwrap_or(hexwatch_core::Bounds::UNITED_KINGDOM) };
+    let (reports, refused) = ingest_files(&mut store, &args.files, &options);
+    print_totals(&reports);
+    let summary = store.summary()?;
+    println!("store {}: {} incidents, data version {}", store_path.display(), summary.incidents, summary.data_version);
+    Ok(if refused > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// Ingests each file with a progress bar, printing its report; a refused file is reported
+/// and the others still ingested. Returns the reports and the number of refused files.
+pub(crate) fn ingest_files(store: &mut Store, files: &[PathBuf], options: &IngestOptions) -> (Vec<IngestReport>, usize) {
+    let mut reports = Vec::new();
+    let mut refused = 0;
+    for file in files {
+        let bar = ProgressBar::new(0).with_style(
+            ProgressStyle::with_template("{msg:30!} [{bar:30}] {bytes}/{total_bytes} {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        bar.set_message(file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+        let result = ingest_file(store, file, options, &mut |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        });
+        bar.finish_and_clear();
+        match result {
+            Ok(report) => {
+                print_report(&report);
+                reports.push(report);
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                eprintln!("  refused: nothing from this file was stored");
+                refused += 1;
+            }
+        }
+    }
+    (reports, refused)
+}
+
+/// Rejections listed one by one before the rest are summarised by reason.
+const LISTED: usize = 5;
+
+fn print_report(r: &IngestReport) {
+    println!(
+        "{}: read {} = accepted {} + duplicates {} + rejected {}",
+        r.file.display(),
+        r.read,
+        r.accepted,
+        r.duplicates,
+        r.rejected.len()
+    );
+    for rej in r.rejected.iter().take(LISTED) {
+        println!("  rejected line {}, field {}: {}", rej.line, rej.field, rej.reason);
+    }
+    if r.rejected.len() > LISTED {
+        let mut by_reason: BTreeMap<String, usize> = BTreeMap::new();
+        for rej in &r.rejected[LISTED..] {
+            let reason = rej.reason.split(':').next().unwrap_or(&rej.reason);
+            *by_reason.entry(format!("{}: {reason}", rej.field)).or_default() += 1;
+        }
+        for (reason, n) in by_reason {
+            println!("  … and {n} more rejected ({reason})");
+        }
+    }
+    if r.not_in_file > 0 {
+        println!("  {} stored incidents of this file's force-months are not in this file (kept)", r.not_in_file);
+    }
+    if let Some(stopped) = &r.stopped_early {
+        println!("  WARNING: {stopped}; the rows before it are stored");
+    }
+}
+
+pub(crate) fn print_totals(reports: &[IngestReport]) {
+    let (read, acc, dup, rej) = reports.iter().fold((0, 0, 0, 0), |a, r| {
+        (a.0 + r.read, a.1 + r.accepted, a.2 + r.duplicates, a.3 + r.rejected.len() as u64)
+    });
+    println!("total: read {read} = accepted {acc} + duplicates {dup} + rejected {rej} ({} files)", reports.len());
+}
+

@@ -1,0 +1,105 @@
+//! `hexwatch serve`
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use hexwatch_io::{IngestOptions, Store, WardSet};
+use hexwatch_server::{AppState, ServerConfig, router};
+
+/// Arguments of `hexwatch serve`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "HEXWATCH_BIND", default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+    /// Directory of shipped data: police.uk files under police-uk-*/ are ingested when the
+    /// store is empty; wards are read from boundaries-bcp-wards-2020/.
+    #[arg(long, default_value = "data")]
+    data_dir: PathBuf,
+    /// Do not ingest the shipped data into an empty store.
+    #[arg(long)]
+    no_auto_ingest: bool,
+    /// The front end directory (run `npm ci` in it first).
+    #[arg(long, default_value = "web")]
+    web_dir: PathBuf,
+    /// Ward boundaries (GeoJSON with WD20CD/WD20NM); default: the shipped BCP wards.
+    #[arg(long)]
+    wards: Option<PathBuf>,
+    /// Point-in-polygon tolerance for the wards, in metres (11 m suits the shipped
+    /// generalised BCP wards; see their SOURCE.md).
+    #[arg(long, default_value_t = 11.0)]
+    ward_tolerance_m: f64,
+    /// Base URL used in TileJSON tile links (default: from the request's Host header).
+    #[arg(long, env = "HEXWATCH_PUBLIC_URL")]
+    public_base_url: Option<String>,
+}
+
+fn shipped_police_files(data_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let entries = std::fs::read_dir(data_dir).with_context(|| format!("reading data directory {}", data_dir.display()))?;
+    for dir in entries.filter_map(Result::ok).map(|e| e.path()) {
+        let is_police = dir.file_name().is_some_and(|n| n.to_string_lossy().starts_with("police-uk-"));
+        if !is_police || !dir.is_dir() {
+            continue;
+        }
+        for f in std::fs::read_dir(&dir)?.filter_map(Result::ok).map(|e| e.path()) {
+            let name = f.to_string_lossy();
+            if name.ends_with(".csv") || name.ends_with(".csv.gz") {
+                files.push(f);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+pub(crate) fn run(store_path: &Path, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    if !args.web_dir.join("node_modules/maplibre-gl").exists() {
+        eprintln!(
+            "warning: {} has no node_modules/maplibre-gl: run `npm ci --prefix {}` or the map page cannot load",
+            args.web_dir.display(),
+            args.web_dir.display()
+        );
+    }
+    {
+        let mut store = Store::open(store_path).with_context(|| format!("opening store {}", store_path.display()))?;
+        if store.summary()?.incidents == 0 && !args.no_auto_ingest {
+            let files = shipped_police_files(&args.data_dir)?;
+            println!("store {} is empty: ingesting {} files from {}", store_path.display(), files.len(), args.data_dir.display());
+            let (reports, _) = crate::ingest::ingest_files(&mut store, &files, &IngestOptions::default());
+            crate::ingest::print_totals(&reports);
+        }
+    }
+    let wards_path =
+        args.wards.clone().unwrap_or_else(|| args.data_dir.join("boundaries-bcp-wards-2020/bcp-wards-2020-bgc.geojson"));
+    let wards = if wards_path.exists() {
+        Some(WardSet::from_geojson_file(&wards_path, "WD20CD", "WD20NM")?)
+    } else {
+        eprintln!("warning: no ward boundaries at {}: area filters are off", wards_path.display());
+        None
+    };
+    let mut config = ServerConfig::new(store_path.to_path_buf(), args.web_dir.clone());
+    config.wards = wards;
+    config.ward_tolerance_m = args.ward_tolerance_m;
+    config.public_base_url = args.public_base_url.clone();
+    let state = AppState::load(config).context("loading the store")?;
+    let incidents = state.incident_count();
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(args.bind)
+            .await
+            .with_context(|| format!("listening on {} (is another server using the port? try --bind 127.0.0.1:0)", args.bind))?;
+        let addr = listener.local_addr()?;
+        println!("hexwatch: serving {incidents} incidents; open the map at http://{addr}/");
+        axum::serve(listener, router(state))
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .context("serving")?;
+        anyhow::Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
