@@ -1,6 +1,8 @@
 //! The real Dorset 2025 data in `data/`: ingest counts, ward totals and top cells, with the
 //! expected figures from `data/police-uk-dorset-2025/SOURCE.md` and the main-job issue.
 
+#![allow(clippy::unwrap_used, clippy::panic, reason = "test set-up fails loudly")]
+
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -77,7 +79,11 @@ fn plain_and_gzip_copies_of_a_file_count_once() {
     let dir = tempfile::tempdir().unwrap();
     let gz = &dorset_files()[0];
     let mut text = String::new();
-    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(std::fs::File::open(gz).unwrap()), &mut text).unwrap();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(std::fs::File::open(gz).unwrap()),
+        &mut text,
+    )
+    .unwrap();
     let plain = dir.path().join("2025-01-dorset-street.csv");
     std::fs::write(&plain, &text).unwrap();
     let mut store = Store::open(dir.path().join("s.sqlite3")).unwrap();
@@ -108,13 +114,17 @@ fn top_wards_for_asb_and_violence() {
     let asb = l.table.find_category("anti-social-behaviour").unwrap();
     let violence = l.table.find_category("violent-crime").unwrap();
     let mut by_ward = vec![0_u32; l.wards.wards().len()];
-    for ((c, w), m) in l.table.category_column().iter().zip(l.table.ward_column()).zip(l.table.month_column()) {
-        if (*c == asb || *c == violence) && m.year() == 2025 && let Some(w) = w {
+    for ((c, w), m) in l.table.category_column().iter().zip(l.table.ward_column()).zip(l.table.month_column())
+    {
+        if (*c == asb || *c == violence)
+            && m.year() == 2025
+            && let Some(w) = w
+        {
             by_ward[w.index()] += 1;
         }
     }
     let mut ranked: Vec<_> = l.wards.wards().iter().map(|w| w.name.as_str()).zip(by_ward).collect();
-    ranked.sort_by(|a, b| b.1.cmp(&a.1));
+    ranked.sort_by_key(|r| std::cmp::Reverse(r.1));
     assert_eq!(
         ranked[..5],
         [
@@ -133,7 +143,12 @@ fn top_bcp_asb_cells_at_resolutions_9_and_8() {
     let asb = l.table.find_category("anti-social-behaviour").unwrap();
     let filter = Filter { categories: Some(vec![asb]), area: AreaFilter::AnyWard, ..Filter::default() };
     let top = |res| -> Vec<(String, u32)> {
-        aggregate_cells(&l.table, &filter, res).ranked().iter().take(3).map(|(c, n)| (c.to_string(), n.total())).collect()
+        aggregate_cells(&l.table, &filter, res)
+            .ranked()
+            .iter()
+            .take(3)
+            .map(|(c, n)| (c.to_string(), n.total()))
+            .collect()
     };
     let want9 = [("891959710bbffff", 244), ("8919597154fffff", 229), ("89195971017ffff", 213)];
     assert_eq!(top(Resolution::Nine), want9.map(|(c, n)| (c.to_owned(), n)));

@@ -222,7 +222,9 @@ pub fn aggregate_cells_sequential(
             continue;
         }
         let (lon, lat) = table.location_lon_lat(table.location_column()[i]);
-        let Ok(ll) = h3o::LatLng::new(lat, lon) else { continue };
+        let Ok(ll) = h3o::LatLng::new(lat, lon) else {
+            continue;
+        };
         let cell = ll.to_cell(resolution);
         out.entry(cell).or_insert_with(|| vec![0; n])[category.index()] += 1;
     }
@@ -260,8 +262,9 @@ mod tests {
 
     fn point() -> impl Strategy<Value = (f64, f64, u8, u8)> {
         // A 10 km square in Bournemouth, snapped to a coarse grid so locations repeat.
-        (0_u32..40, 0_u32..40, any::<u8>(), any::<u8>())
-            .prop_map(|(x, y, c, m)| (-1.95 + f64::from(x) * 0.0025, 50.70 + f64::from(y) * 0.0025, c, m))
+        (0_u32..40, 0_u32..40, any::<u8>(), any::<u8>()).prop_map(|(x, y, c, m)| {
+            (f64::from(x).mul_add(0.0025, -1.95), f64::from(y).mul_add(0.0025, 50.70), c, m)
+        })
     }
 
     proptest! {

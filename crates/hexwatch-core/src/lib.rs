@@ -43,11 +43,15 @@ mod incident;
 mod time;
 mod units;
 
-pub use aggregate::{CellAggregate, CellCounts, aggregate_cells, aggregate_cells_sequential, density_per_km2_month};
+pub use aggregate::{
+    CellAggregate, CellCounts, aggregate_cells, aggregate_cells_sequential, density_per_km2_month,
+};
 pub use area::{AreaId, Ward, WardIndex};
 pub use category::{Category, CategoryId, police_uk_slug};
 pub use disclosure::{DisclosurePolicy, Role};
 pub use filter::{AreaFilter, Filter, FilterError};
-pub use incident::{FINEST_RESOLUTION, INDEXED_RESOLUTIONS, IncidentTable, IncidentTableBuilder, LocationId, NewIncident};
+pub use incident::{
+    FINEST_RESOLUTION, INDEXED_RESOLUTIONS, IncidentTable, IncidentTableBuilder, LocationId, NewIncident,
+};
 pub use time::{TimePrecision, YearMonth, YearMonthError};
 pub use units::{BngPoint, Bounds};

@@ -55,8 +55,9 @@ impl BngProjector {
     /// # Errors
     /// [`ProjectionError`] when proj4rs cannot transform the point (non-finite input).
     pub fn to_bng(&self, lon: f64, lat: f64) -> Result<BngPoint, ProjectionError> {
-        let (e, n) = proj4rs::adaptors::transform_xy(&self.wgs84, &self.bng, lon.to_radians(), lat.to_radians())
-            .map_err(|err| ProjectionError { lon, lat, reason: err.to_string() })?;
+        let (e, n) =
+            proj4rs::adaptors::transform_xy(&self.wgs84, &self.bng, lon.to_radians(), lat.to_radians())
+                .map_err(|err| ProjectionError { lon, lat, reason: err.to_string() })?;
         if !(e.is_finite() && n.is_finite()) {
             return Err(ProjectionError { lon, lat, reason: "result is not finite".into() });
         }
@@ -68,8 +69,10 @@ impl BngProjector {
     /// # Errors
     /// [`ProjectionError`] when proj4rs cannot transform the point.
     pub fn to_wgs84(&self, p: BngPoint) -> Result<(f64, f64), ProjectionError> {
-        let (lon, lat) = proj4rs::adaptors::transform_xy(&self.bng, &self.wgs84, p.easting_m, p.northing_m)
-            .map_err(|err| ProjectionError { lon: p.easting_m, lat: p.northing_m, reason: err.to_string() })?;
+        let (lon, lat) =
+            proj4rs::adaptors::transform_xy(&self.bng, &self.wgs84, p.easting_m, p.northing_m).map_err(
+                |err| ProjectionError { lon: p.easting_m, lat: p.northing_m, reason: err.to_string() },
+            )?;
         Ok((lon.to_degrees(), lat.to_degrees()))
     }
 }

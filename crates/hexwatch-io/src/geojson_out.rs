@@ -29,7 +29,8 @@ pub fn hotspots_geojson<'a>(
                 }
             }
             let polygon = geo::MultiPolygon::from(cell);
-            let mut f = geojson::Feature::from(geojson::Geometry::from(geojson::GeometryValue::from(&polygon)));
+            let mut f =
+                geojson::Feature::from(geojson::Geometry::from(geojson::GeometryValue::from(&polygon)));
             f.set_property("rank", i + 1);
             f.set_property("h3", cell.to_string());
             f.set_property("res", u8::from(cell.resolution()));

@@ -105,7 +105,7 @@ pub enum IngestError {
 /// Counts bytes read from the file, so progress can be shown for gzip input too.
 struct Counting<R> {
     inner: R,
-    count: std::rc::Rc<std::cell::Cell<u64>>,
+    count: ByteCounter,
 }
 
 impl<R: Read> Read for Counting<R> {
@@ -116,7 +116,12 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-fn open(path: &Path) -> Result<(Box<dyn Read>, u64, std::rc::Rc<std::cell::Cell<u64>>), IngestError> {
+/// Bytes of the file read so far, shared with the reader chain.
+type ByteCounter = std::rc::Rc<std::cell::Cell<u64>>;
+
+/// Opens a file as plain text or gzip (by its magic bytes), with its size and a counter
+/// of the bytes read from disk.
+fn open(path: &Path) -> Result<(Box<dyn Read>, u64, ByteCounter), IngestError> {
     let io = |source| IngestError::Io { path: path.into(), source };
     let file = File::open(path).map_err(io)?;
     let total = file.metadata().map_err(io)?.len();
@@ -155,8 +160,10 @@ pub fn ingest_file(
     if !csv.read_byte_record(&mut record).map_err(io)? {
         return Err(IngestError::Empty { path: path.into() });
     }
-    let columns = Columns::from_header(&record).map_err(|column| IngestError::MissingColumn { path: path.into(), column })?;
-    let file_name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let columns = Columns::from_header(&record)
+        .map_err(|column| IngestError::MissingColumn { path: path.into(), column })?;
+    let file_name =
+        path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
     let projector = BngProjector::new();
 
     let mut report = IngestReport {
@@ -211,7 +218,11 @@ pub fn ingest_file(
             let bng = match projector.to_bng(row.lon, row.lat) {
                 Ok(p) => p,
                 Err(e) => {
-                    report.rejected.push(Rejection { line, field: "Longitude".into(), reason: e.to_string() });
+                    report.rejected.push(Rejection {
+                        line,
+                        field: "Longitude".into(),
+                        reason: e.to_string(),
+                    });
                     continue;
                 }
             };
@@ -226,7 +237,8 @@ pub fn ingest_file(
             let content_hash = xxh3_128(row.content.as_bytes());
             let ordinal = ordinals.entry((partition.clone(), content_hash)).or_insert(0);
             *ordinal += 1;
-            let identity = xxh3_128(format!("{partition}\u{1e}{}\u{1e}{ordinal}", row.content).as_bytes()).to_be_bytes();
+            let identity =
+                xxh3_128(format!("{partition}\u{1e}{}\u{1e}{ordinal}", row.content).as_bytes()).to_be_bytes();
             identities.entry(partition.clone()).or_default().insert(identity);
             let h3 = i64::try_from(u64::from(cell)).expect("H3 indexes have the top bit clear");
             let changed = insert
@@ -271,9 +283,13 @@ pub fn ingest_file(
                 }
             }
         }
-        let mut reject = tx.prepare("INSERT INTO rejections (ingest_id, line, field, reason) VALUES (?1, ?2, ?3, ?4)").map_err(sql)?;
+        let mut reject = tx
+            .prepare("INSERT INTO rejections (ingest_id, line, field, reason) VALUES (?1, ?2, ?3, ?4)")
+            .map_err(sql)?;
         for r in &report.rejected {
-            reject.execute(params![ingest_id, i64::try_from(r.line).unwrap_or(i64::MAX), r.field, r.reason]).map_err(sql)?;
+            reject
+                .execute(params![ingest_id, i64::try_from(r.line).unwrap_or(i64::MAX), r.field, r.reason])
+                .map_err(sql)?;
         }
     }
     tx.execute(
@@ -290,7 +306,8 @@ pub fn ingest_file(
     )
     .map_err(sql)?;
     if report.accepted > 0 {
-        tx.execute("UPDATE store_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_version'", []).map_err(sql)?;
+        tx.execute("UPDATE store_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_version'", [])
+            .map_err(sql)?;
     }
     tx.commit().map_err(sql)?;
     progress(total, total);

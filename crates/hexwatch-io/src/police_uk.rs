@@ -32,8 +32,10 @@ pub(crate) struct Columns {
 impl Columns {
     /// Maps a header; `Err(name)` names the first required column that is missing.
     pub(crate) fn from_header(header: &ByteRecord) -> Result<Self, &'static str> {
-        let names: Vec<String> =
-            header.iter().map(|h| String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').to_lowercase()).collect();
+        let names: Vec<String> = header
+            .iter()
+            .map(|h| String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').to_lowercase())
+            .collect();
         let find = |name: &str| names.iter().position(|n| n == &name.to_lowercase());
         let need = |name: &'static str| find(name).ok_or(name);
         Ok(Self {
@@ -183,7 +185,8 @@ mod tests {
 
     #[test]
     fn rejects_bad_coordinates_naming_the_field() {
-        let base = |lon: &str, lat: &str| format!(",2025-01,Dorset Police,Dorset Police,{lon},{lat},x,,,Drugs,,");
+        let base =
+            |lon: &str, lat: &str| format!(",2025-01,Dorset Police,Dorset Police,{lon},{lat},x,,,Drugs,,");
         let cases = [
             (base("", ""), "Longitude", "no location"),
             (base("-1.9", "123"), "Latitude", "out of range"),
@@ -203,7 +206,10 @@ mod tests {
     #[test]
     fn rejects_short_rows_and_bad_months() {
         assert_eq!(parse(",2025-01,Dorset Police").unwrap_err().field, "(row)");
-        assert_eq!(parse(",2025-13,Dorset Police,Dorset Police,-1.9,50.7,x,,,Drugs,,").unwrap_err().field, "Month");
+        assert_eq!(
+            parse(",2025-13,Dorset Police,Dorset Police,-1.9,50.7,x,,,Drugs,,").unwrap_err().field,
+            "Month"
+        );
     }
 
     #[test]

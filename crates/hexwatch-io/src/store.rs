@@ -138,7 +138,8 @@ impl Store {
         for (from, migration) in MIGRATIONS.iter().enumerate().skip(found as usize) {
             let tx = conn.transaction().map_err(sql)?;
             tx.execute_batch(migration).map_err(sql)?;
-            tx.pragma_update(None, "user_version", u32::try_from(from + 1).unwrap_or(u32::MAX)).map_err(sql)?;
+            tx.pragma_update(None, "user_version", u32::try_from(from + 1).unwrap_or(u32::MAX))
+                .map_err(sql)?;
             tx.commit().map_err(sql)?;
         }
         Ok(Self { conn, path })
@@ -159,8 +160,10 @@ impl Store {
     /// # Errors
     /// [`StoreError::Sqlite`].
     pub fn summary(&self) -> Result<StoreSummary, StoreError> {
-        let incidents: i64 =
-            self.conn.query_row("SELECT COUNT(*) FROM incidents", [], |r| r.get(0)).map_err(|e| self.sql_error(e))?;
+        let incidents: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM incidents", [], |r| r.get(0))
+            .map_err(|e| self.sql_error(e))?;
         let version: Option<String> = self
             .conn
             .query_row("SELECT value FROM store_meta WHERE key = 'data_version'", [], |r| r.get(0))
@@ -188,7 +191,9 @@ impl Store {
         let mut rows = stmt.query([]).map_err(|e| self.sql_error(e))?;
         let mut builder = IncidentTableBuilder::new();
         while let Some(row) = rows.next().map_err(|e| self.sql_error(e))? {
-            let get = |i| -> Result<rusqlite::types::Value, StoreError> { row.get(i).map_err(|e| self.sql_error(e)) };
+            let get = |i| -> Result<rusqlite::types::Value, StoreError> {
+                row.get(i).map_err(|e| self.sql_error(e))
+            };
             let id: i64 = row.get(0).map_err(|e| self.sql_error(e))?;
             let corrupt = |reason: String| StoreError::Corrupt { path: self.path.clone(), id, reason };
             let text = |i| -> Result<String, StoreError> {
@@ -200,7 +205,8 @@ impl Store {
             let real = |i| -> Result<f64, StoreError> { row.get::<_, f64>(i).map_err(|e| self.sql_error(e)) };
             let category = builder.category_id(&text(1)?);
             let month: YearMonth = text(2)?.parse().map_err(|e| corrupt(format!("month: {e}")))?;
-            let precision = TimePrecision::parse(&text(3)?).ok_or_else(|| corrupt("time_precision".into()))?;
+            let precision =
+                TimePrecision::parse(&text(3)?).ok_or_else(|| corrupt("time_precision".into()))?;
             let raw_cell: i64 = row.get(8).map_err(|e| self.sql_error(e))?;
             let cell = u64::try_from(raw_cell)
                 .ok()

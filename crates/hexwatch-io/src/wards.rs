@@ -63,11 +63,16 @@ impl WardSet {
     ///
     /// # Errors
     /// [`WardSetError`] naming the file and, for a bad feature, its index.
-    pub fn from_geojson_file(path: &Path, code_property: &str, name_property: &str) -> Result<Self, WardSetError> {
-        let text = std::fs::read_to_string(path).map_err(|source| WardSetError::Io { path: path.into(), source })?;
-        let fc: geojson::FeatureCollection = text
-            .parse()
-            .map_err(|e: geojson::Error| WardSetError::NotFeatureCollection { path: path.into(), reason: e.to_string() })?;
+    pub fn from_geojson_file(
+        path: &Path,
+        code_property: &str,
+        name_property: &str,
+    ) -> Result<Self, WardSetError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|source| WardSetError::Io { path: path.into(), source })?;
+        let fc: geojson::FeatureCollection = text.parse().map_err(|e: geojson::Error| {
+            WardSetError::NotFeatureCollection { path: path.into(), reason: e.to_string() }
+        })?;
         let projector = BngProjector::new();
         let bad = |index, reason: String| WardSetError::BadFeature { path: path.into(), index, reason };
         let mut rows = Vec::new();
@@ -84,7 +89,12 @@ impl WardSet {
             let wgs84: MultiPolygon<f64> = match geo::Geometry::<f64>::try_from(&geometry.value) {
                 Ok(geo::Geometry::Polygon(p)) => MultiPolygon::new(vec![p]),
                 Ok(geo::Geometry::MultiPolygon(mp)) => mp,
-                Ok(other) => return Err(bad(index, format!("geometry is not a polygon: {other:?}").chars().take(80).collect())),
+                Ok(other) => {
+                    return Err(bad(
+                        index,
+                        format!("geometry is not a polygon: {other:?}").chars().take(80).collect(),
+                    ));
+                }
                 Err(e) => return Err(bad(index, e.to_string())),
             };
             let bng = wgs84.try_map_coords(|c| {
@@ -97,7 +107,8 @@ impl WardSet {
         let outlines = rows
             .iter()
             .map(|(w, wgs84)| {
-                let mut f = geojson::Feature::from(geojson::Geometry::from(geojson::GeometryValue::from(wgs84)));
+                let mut f =
+                    geojson::Feature::from(geojson::Geometry::from(geojson::GeometryValue::from(wgs84)));
                 f.set_property("code", w.code.clone());
                 f.set_property("name", w.name.clone());
                 f

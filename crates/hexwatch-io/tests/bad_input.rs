@@ -1,5 +1,7 @@
 //! Bad input: clear errors naming file, line and field, and the good rows still stored.
 
+#![allow(clippy::unwrap_used, clippy::panic, reason = "test set-up fails loudly")]
+
 use std::io::Write;
 use std::path::Path;
 
@@ -8,7 +10,9 @@ use hexwatch_io::{IngestError, IngestOptions, Store, ingest_file};
 const HEADER: &str = "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,Last outcome category,Context";
 
 fn row(lon: &str, lat: &str, kind: &str) -> String {
-    format!(",2025-01,Dorset Police,Dorset Police,{lon},{lat},On or near Test Street,E01015432,\"Bournemouth, Christchurch and Poole 001B\",{kind},,")
+    format!(
+        ",2025-01,Dorset Police,Dorset Police,{lon},{lat},On or near Test Street,E01015432,\"Bournemouth, Christchurch and Poole 001B\",{kind},,"
+    )
 }
 
 fn ingest(path: &Path, store: &mut Store) -> Result<hexwatch_io::IngestReport, IngestError> {
@@ -64,7 +68,11 @@ fn truncated_gzip_keeps_rows_before_the_cut_and_says_where() {
 fn missing_required_column_refuses_the_file_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("nolat.csv");
-    std::fs::write(&path, "Crime ID,Month,Reported by,Longitude,Crime type\n,2025-01,Dorset Police,-1.9,Drugs\n").unwrap();
+    std::fs::write(
+        &path,
+        "Crime ID,Month,Reported by,Longitude,Crime type\n,2025-01,Dorset Police,-1.9,Drugs\n",
+    )
+    .unwrap();
     let mut store = Store::open(dir.path().join("s.sqlite3")).unwrap();
     let err = ingest(&path, &mut store).unwrap_err();
     assert!(matches!(err, IngestError::MissingColumn { column: "Latitude", .. }), "{err}");

@@ -20,7 +20,11 @@ impl ApiError {
     /// A 400 naming the parameter.
     #[must_use]
     pub fn bad_parameter(parameter: &str, message: impl Into<String>) -> Self {
-        Self { status: StatusCode::BAD_REQUEST, message: message.into(), parameter: Some(parameter.to_owned()) }
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            message: message.into(),
+            parameter: Some(parameter.to_owned()),
+        }
     }
 
     /// A 404.
@@ -33,7 +37,11 @@ impl ApiError {
     #[must_use]
     pub fn internal(cause: &dyn std::fmt::Display) -> Self {
         tracing::error!(%cause, "internal error");
-        Self { status: StatusCode::INTERNAL_SERVER_ERROR, message: "internal error (logged on the server)".into(), parameter: None }
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            message: "internal error (logged on the server)".into(),
+            parameter: None,
+        }
     }
 }
 

@@ -60,8 +60,8 @@ pub fn parse_selection(
             "from" => selection.filter.from = Some(month(value)?),
             "to" => selection.filter.to = Some(month(value)?),
             "area" => {
-                selection.filter.area =
-                    Filter::parse_area(wards, value).map_err(|e| ApiError::bad_parameter(e.parameter(), e.to_string()))?;
+                selection.filter.area = Filter::parse_area(wards, value)
+                    .map_err(|e| ApiError::bad_parameter(e.parameter(), e.to_string()))?;
             }
             "res" => {
                 let res = value
@@ -70,7 +70,10 @@ pub fn parse_selection(
                     .filter(|r| hexwatch_core::INDEXED_RESOLUTIONS.contains(r))
                     .and_then(|r| Resolution::try_from(r).ok())
                     .ok_or_else(|| {
-                        ApiError::bad_parameter("res", format!("invalid res (got {value:?}): an H3 resolution from 5 to 12"))
+                        ApiError::bad_parameter(
+                            "res",
+                            format!("invalid res (got {value:?}): an H3 resolution from 5 to 12"),
+                        )
                     })?;
                 selection.res = Some(res);
             }
@@ -87,7 +90,10 @@ pub fn parse_selection(
             k => {
                 let mut known: Vec<&str> = SELECTION_PARAMS.to_vec();
                 known.extend_from_slice(extra);
-                return Err(ApiError::bad_parameter(k, format!("unknown parameter {k:?}; this route takes {}", known.join(", "))));
+                return Err(ApiError::bad_parameter(
+                    k,
+                    format!("unknown parameter {k:?}; this route takes {}", known.join(", ")),
+                ));
             }
         }
     }

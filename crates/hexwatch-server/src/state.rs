@@ -4,7 +4,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
 use h3o::{CellIndex, Resolution};
-use hexwatch_core::{Bounds, CellAggregate, LocationId, DisclosurePolicy, IncidentTable, Role, WardIndex, YearMonth, aggregate_cells};
+use hexwatch_core::{
+    Bounds, CellAggregate, DisclosurePolicy, IncidentTable, LocationId, Role, WardIndex, YearMonth,
+    aggregate_cells,
+};
 use hexwatch_io::{Store, StoreError, WardSet};
 use rstar::RTree;
 use rstar::primitives::{GeomWithData, Rectangle};
@@ -136,9 +139,7 @@ impl AppState {
     /// # Errors
     /// [`StateError::Store`] when the store cannot be opened or read.
     pub fn load(config: ServerConfig) -> Result<Self, StateError> {
-        let outlines = config.wards.as_ref().map(|w| {
-            geojson::GeoJson::from(w.outlines.clone()).to_string()
-        });
+        let outlines = config.wards.as_ref().map(|w| geojson::GeoJson::from(w.outlines.clone()).to_string());
         let snapshot = load_snapshot(&config)?;
         let inner = Inner {
             config,
@@ -177,8 +178,19 @@ impl AppState {
     }
 
     /// The aggregate of `selection` at `res` for `role`, computed once per data version.
-    pub(crate) fn aggregate(&self, snapshot: &Snapshot, role: Role, selection: &Selection, res: Resolution) -> Arc<IndexedAggregate> {
-        let key = AggregateKey { role, selection: selection.cache_key(), res: u8::from(res), data_version: snapshot.data_version };
+    pub(crate) fn aggregate(
+        &self,
+        snapshot: &Snapshot,
+        role: Role,
+        selection: &Selection,
+        res: Resolution,
+    ) -> Arc<IndexedAggregate> {
+        let key = AggregateKey {
+            role,
+            selection: selection.cache_key(),
+            res: u8::from(res),
+            data_version: snapshot.data_version,
+        };
         self.0.aggregates.get_with(key, || {
             let aggregate = aggregate_cells(&snapshot.table, &selection.filter, res);
             let boxes = aggregate
@@ -204,16 +216,16 @@ fn load_snapshot(config: &ServerConfig) -> Result<Snapshot, StateError> {
     let table = store.load_table(wards.as_ref())?;
     let data_version = store.summary()?.data_version;
     let month_span = table.month_span();
-    let bounds = (0..table.location_count()).filter_map(|i| u32::try_from(i).ok()).map(|i| table.location_lon_lat(LocationId(i))).fold(
-        None,
-        |b: Option<Bounds>, (lon, lat)| {
+    let bounds = (0..table.location_count())
+        .filter_map(|i| u32::try_from(i).ok())
+        .map(|i| table.location_lon_lat(LocationId(i)))
+        .fold(None, |b: Option<Bounds>, (lon, lat)| {
             Some(b.map_or(Bounds { west: lon, east: lon, south: lat, north: lat }, |b| Bounds {
                 west: b.west.min(lon),
                 east: b.east.max(lon),
                 south: b.south.min(lat),
                 north: b.north.max(lat),
             }))
-        },
-    );
+        });
     Ok(Snapshot { table, wards, data_version, month_span, bounds })
 }

@@ -201,7 +201,10 @@ mod tests {
     fn degenerate_rings_are_dropped() {
         assert!(!orient_exterior(&mut [(0, 0), (5, 5)]));
         assert!(!orient_exterior(&mut [(0, 0), (5, 5), (10, 10)]));
-        assert!(rounded_ring(&[Coord { x: 0.1, y: 0.1 }, Coord { x: 0.2, y: 0.3 }, Coord { x: 0.4, y: 0.1 }]).is_none());
+        assert!(
+            rounded_ring(&[Coord { x: 0.1, y: 0.1 }, Coord { x: 0.2, y: 0.3 }, Coord { x: 0.4, y: 0.1 }])
+                .is_none()
+        );
     }
 
     #[test]
@@ -210,11 +213,18 @@ mod tests {
         let cell: CellIndex = "891959710bbffff".parse().unwrap();
         let centre = h3o::LatLng::from(cell);
         let t = crate::TileCoord::covering(
-            &hexwatch_core::Bounds { west: centre.lng(), east: centre.lng(), south: centre.lat(), north: centre.lat() },
+            &hexwatch_core::Bounds {
+                west: centre.lng(),
+                east: centre.lng(),
+                south: centre.lat(),
+                north: centre.lat(),
+            },
             16,
         )[0];
         let mut rings_seen = 0;
-        for neighbour in [t, TileCoord { x: t.x + 1, ..t }, TileCoord { y: t.y + 1, ..t }, TileCoord { x: t.x - 1, ..t }] {
+        for neighbour in
+            [t, TileCoord { x: t.x + 1, ..t }, TileCoord { y: t.y + 1, ..t }, TileCoord { x: t.x - 1, ..t }]
+        {
             for ring in cell_rings(cell, neighbour) {
                 rings_seen += 1;
                 assert!(ring.iter().all(|&(x, y)| (-64..=4160).contains(&x) && (-64..=4160).contains(&y)));

@@ -68,7 +68,7 @@ impl TileCoord {
     #[must_use]
     pub fn bounds(self) -> Bounds {
         let n = self.n();
-        let lon = |x: f64| x / n * 360.0 - 180.0;
+        let lon = |x: f64| (x / n).mul_add(360.0, -180.0);
         let lat = |y: f64| (PI * (1.0 - 2.0 * y / n)).sinh().atan().to_degrees();
         Bounds {
             west: lon(f64::from(self.x)),
@@ -96,7 +96,11 @@ impl TileCoord {
         let to_index = |v: f64| {
             let max = f64::from(n - 1);
             // Truncation to a tile index is the point of this cast.
-            #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "clamped to 0..n first")]
+            #[expect(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                reason = "clamped to 0..n first"
+            )]
             let i = v.floor().clamp(0.0, max) as u32;
             i
         };
@@ -123,7 +127,9 @@ mod tests {
     fn world_tile_bounds() {
         let b = TileCoord::new_checked(0, 0, 0).unwrap().bounds();
         assert!((b.west + 180.0).abs() < 1e-12 && (b.east - 180.0).abs() < 1e-12);
-        assert!((b.north - 85.051_128_779_806_6).abs() < 1e-12 && (b.south + 85.051_128_779_806_6).abs() < 1e-12);
+        assert!(
+            (b.north - 85.051_128_779_806_6).abs() < 1e-12 && (b.south + 85.051_128_779_806_6).abs() < 1e-12
+        );
     }
 
     #[test]
@@ -150,7 +156,10 @@ mod tests {
         let tiles = TileCoord::covering(&bcp, 13);
         assert!(tiles.iter().all(|t| t.bounds().intersects(&bcp)));
         for (lon, lat) in [(bcp.west, bcp.north), (bcp.east, bcp.south), (-1.86, 50.72)] {
-            assert!(tiles.iter().any(|t| { let b = t.bounds(); b.contains(lon, lat) }));
+            assert!(tiles.iter().any(|t| {
+                let b = t.bounds();
+                b.contains(lon, lat)
+            }));
         }
     }
 

@@ -13,7 +13,12 @@ use crate::tile::MAX_ZOOM;
 /// `fields` lists `h3`, `res`, `count`, `density_per_km2_month`, `area_km2` and one
 /// `count_<slug>` per category, with descriptions and units.
 #[must_use]
-pub fn cells_tilejson(tile_url: String, categories: &[Category], bounds: Option<Bounds>, attribution: &str) -> TileJSON {
+pub fn cells_tilejson(
+    tile_url: String,
+    categories: &[Category],
+    bounds: Option<Bounds>,
+    attribution: &str,
+) -> TileJSON {
     let mut fields = BTreeMap::from([
         ("h3".to_owned(), "String: H3 cell index (hexadecimal); also the feature's promoteId".to_owned()),
         ("res".to_owned(), "Number: H3 resolution of the cell (follows zoom unless res= pins it)".to_owned()),

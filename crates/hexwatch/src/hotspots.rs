@@ -41,13 +41,17 @@ pub(crate) struct HotspotsArgs {
 }
 
 pub(crate) fn run(store_path: &Path, args: &HotspotsArgs) -> anyhow::Result<ExitCode> {
-    let Some(res) = Some(args.res).filter(|r| hexwatch_core::INDEXED_RESOLUTIONS.contains(r)).and_then(|r| Resolution::try_from(r).ok())
+    let Some(res) = Some(args.res)
+        .filter(|r| hexwatch_core::INDEXED_RESOLUTIONS.contains(r))
+        .and_then(|r| Resolution::try_from(r).ok())
     else {
         bail!("invalid --res {}: an H3 resolution from 5 to 12", args.res);
     };
     let store = Store::open(store_path).with_context(|| format!("opening store {}", store_path.display()))?;
     let wards = match &args.area {
-        Some(_) => Some(WardSet::from_geojson_file(&args.wards, "WD20CD", "WD20NM")?.index(args.ward_tolerance_m)),
+        Some(_) => {
+            Some(WardSet::from_geojson_file(&args.wards, "WD20CD", "WD20NM")?.index(args.ward_tolerance_m))
+        }
         None => None,
     };
     let table = store.load_table(wards.as_ref())?;
@@ -56,7 +60,8 @@ pub(crate) fn run(store_path: &Path, args: &HotspotsArgs) -> anyhow::Result<Exit
     }
     let mut filter = Filter { from: args.from, to: args.to, ..Filter::default() };
     if !args.category.is_empty() {
-        filter.categories = Some(Filter::parse_categories(&table, &args.category.join(",")).context("--category")?);
+        filter.categories =
+            Some(Filter::parse_categories(&table, &args.category.join(",")).context("--category")?);
     }
     if let Some(area) = &args.area {
         filter.area = Filter::parse_area(wards.as_ref(), area).context("--area")?;
@@ -71,7 +76,12 @@ pub(crate) fn run(store_path: &Path, args: &HotspotsArgs) -> anyhow::Result<Exit
         println!("{text}");
     } else {
         std::fs::write(&args.out, text).with_context(|| format!("writing {}", args.out.display()))?;
-        println!("wrote {} cells at resolution {} to {}", ranked.len().min(args.limit), args.res, args.out.display());
+        println!(
+            "wrote {} cells at resolution {} to {}",
+            ranked.len().min(args.limit),
+            args.res,
+            args.out.display()
+        );
         for (i, (cell, counts)) in ranked.iter().take(5).enumerate() {
             println!("  {}. {cell} {} incidents", i + 1, counts.total());
         }

@@ -21,26 +21,42 @@ pub(crate) struct IngestArgs {
 }
 
 fn parse_extent(s: &str) -> Result<hexwatch_core::Bounds, String> {
-    let v: Vec<f64> = s.split(',').map(|p| p.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|e| format!("{e}"))?;
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|p| p.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("{e}"))?;
     match v[..] {
-        [west, south, east, north] if west < east && south < north => Ok(hexwatch_core::Bounds { west, south, east, north }),
+        [west, south, east, north] if west < east && south < north => {
+            Ok(hexwatch_core::Bounds { west, south, east, north })
+        }
         _ => Err("expected west,south,east,north in degrees with west < east and south < north".into()),
     }
 }
 
 pub(crate) fn run(store_path: &Path, args: &IngestArgs) -> anyhow::Result<ExitCode> {
-    let mut store = Store::open(store_path).with_context(|| format!("opening store {}", store_path.display()))?;
+    let mut store =
+        Store::open(store_path).with_context(|| format!("opening store {}", store_path.display()))?;
     let options = IngestOptions { extent: args.extent.unwrap_or(hexwatch_core::Bounds::UNITED_KINGDOM) };
     let (reports, refused) = ingest_files(&mut store, &args.files, &options);
     print_totals(&reports);
     let summary = store.summary()?;
-    println!("store {}: {} incidents, data version {}", store_path.display(), summary.incidents, summary.data_version);
+    println!(
+        "store {}: {} incidents, data version {}",
+        store_path.display(),
+        summary.incidents,
+        summary.data_version
+    );
     Ok(if refused > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 /// Ingests each file with a progress bar, printing its report; a refused file is reported
 /// and the others still ingested. Returns the reports and the number of refused files.
-pub(crate) fn ingest_files(store: &mut Store, files: &[PathBuf], options: &IngestOptions) -> (Vec<IngestReport>, usize) {
+pub(crate) fn ingest_files(
+    store: &mut Store,
+    files: &[PathBuf],
+    options: &IngestOptions,
+) -> (Vec<IngestReport>, usize) {
     let mut reports = Vec::new();
     let mut refused = 0;
     for file in files {
@@ -96,7 +112,10 @@ fn print_report(r: &IngestReport) {
         }
     }
     if r.not_in_file > 0 {
-        println!("  {} stored incidents of this file's force-months are not in this file (kept)", r.not_in_file);
+        println!(
+            "  {} stored incidents of this file's force-months are not in this file (kept)",
+            r.not_in_file
+        );
     }
     if let Some(stopped) = &r.stopped_early {
         println!("  WARNING: {stopped}; the rows before it are stored");
@@ -107,6 +126,8 @@ pub(crate) fn print_totals(reports: &[IngestReport]) {
     let (read, acc, dup, rej) = reports.iter().fold((0, 0, 0, 0), |a, r| {
         (a.0 + r.read, a.1 + r.accepted, a.2 + r.duplicates, a.3 + r.rejected.len() as u64)
     });
-    println!("total: read {read} = accepted {acc} + duplicates {dup} + rejected {rej} ({} files)", reports.len());
+    println!(
+        "total: read {read} = accepted {acc} + duplicates {dup} + rejected {rej} ({} files)",
+        reports.len()
+    );
 }
-

@@ -1,6 +1,10 @@
 //! The `hexwatch` command: `serve`, `ingest`, `hotspots`.
 
-#![expect(clippy::print_stdout, clippy::print_stderr, reason = "a command-line program reports on its terminal")]
+#![expect(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a command-line program reports on its terminal"
+)]
 
 mod hotspots;
 mod ingest;

@@ -38,7 +38,8 @@ pub(crate) struct ServeArgs {
 
 fn shipped_police_files(data_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
-    let entries = std::fs::read_dir(data_dir).with_context(|| format!("reading data directory {}", data_dir.display()))?;
+    let entries = std::fs::read_dir(data_dir)
+        .with_context(|| format!("reading data directory {}", data_dir.display()))?;
     for dir in entries.filter_map(Result::ok).map(|e| e.path()) {
         let is_police = dir.file_name().is_some_and(|n| n.to_string_lossy().starts_with("police-uk-"));
         if !is_police || !dir.is_dir() {
@@ -64,16 +65,24 @@ pub(crate) fn run(store_path: &Path, args: ServeArgs) -> anyhow::Result<ExitCode
         );
     }
     {
-        let mut store = Store::open(store_path).with_context(|| format!("opening store {}", store_path.display()))?;
+        let mut store =
+            Store::open(store_path).with_context(|| format!("opening store {}", store_path.display()))?;
         if store.summary()?.incidents == 0 && !args.no_auto_ingest {
             let files = shipped_police_files(&args.data_dir)?;
-            println!("store {} is empty: ingesting {} files from {}", store_path.display(), files.len(), args.data_dir.display());
+            println!(
+                "store {} is empty: ingesting {} files from {}",
+                store_path.display(),
+                files.len(),
+                args.data_dir.display()
+            );
             let (reports, _) = crate::ingest::ingest_files(&mut store, &files, &IngestOptions::default());
             crate::ingest::print_totals(&reports);
         }
     }
-    let wards_path =
-        args.wards.clone().unwrap_or_else(|| args.data_dir.join("boundaries-bcp-wards-2020/bcp-wards-2020-bgc.geojson"));
+    let wards_path = args
+        .wards
+        .clone()
+        .unwrap_or_else(|| args.data_dir.join("boundaries-bcp-wards-2020/bcp-wards-2020-bgc.geojson"));
     let wards = if wards_path.exists() {
         Some(WardSet::from_geojson_file(&wards_path, "WD20CD", "WD20NM")?)
     } else {
@@ -88,9 +97,9 @@ pub(crate) fn run(store_path: &Path, args: ServeArgs) -> anyhow::Result<ExitCode
     let incidents = state.incident_count();
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(args.bind)
-            .await
-            .with_context(|| format!("listening on {} (is another server using the port? try --bind 127.0.0.1:0)", args.bind))?;
+        let listener = tokio::net::TcpListener::bind(args.bind).await.with_context(|| {
+            format!("listening on {} (is another server using the port? try --bind 127.0.0.1:0)", args.bind)
+        })?;
         let addr = listener.local_addr()?;
         println!("hexwatch: serving {incidents} incidents; open the map at http://{addr}/");
         axum::serve(listener, router(state))

@@ -35,7 +35,11 @@ pub(super) async fn meta(State(state): State<AppState>) -> Json<Value> {
     categories.sort_by(|a, b| b["count"].as_u64().cmp(&a["count"].as_u64()));
     let months: Vec<String> = s
         .month_span
-        .map(|(first, last)| (0..first.months_through(last)).map(|i| first.add_months(i32::try_from(i).unwrap_or(0)).to_string()).collect())
+        .map(|(first, last)| {
+            (0..first.months_through(last))
+                .map(|i| first.add_months(i32::try_from(i).unwrap_or(0)).to_string())
+                .collect()
+        })
         .unwrap_or_default();
     let in_wards = t.ward_column().iter().filter(|w| w.is_some()).count();
     let mut areas = Vec::new();
@@ -43,7 +47,9 @@ pub(super) async fn meta(State(state): State<AppState>) -> Json<Value> {
         areas.push(json!({ "id": "bcp", "name": "Bournemouth, Christchurch and Poole (all wards)" }));
         let mut wards: Vec<_> = w.wards().iter().collect();
         wards.sort_by(|a, b| a.name.cmp(&b.name));
-        areas.extend(wards.iter().map(|w| json!({ "id": format!("ward:{}", w.code), "name": w.name, "code": w.code })));
+        areas.extend(
+            wards.iter().map(|w| json!({ "id": format!("ward:{}", w.code), "name": w.name, "code": w.code })),
+        );
     }
     let zoom_resolution: Vec<Value> =
         ZOOM_RESOLUTION.iter().map(|(z, r)| json!({ "min_zoom": z, "res": u8::from(*r) })).collect();
@@ -89,7 +95,8 @@ pub(super) async fn catalog() -> Json<Value> {
 
 /// `GET /api/areas/wards`: ward outlines as GeoJSON.
 pub(super) async fn wards(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let body = state.0.outlines.clone().ok_or_else(|| ApiError::not_found("no ward boundaries are configured"))?;
+    let body =
+        state.0.outlines.clone().ok_or_else(|| ApiError::not_found("no ward boundaries are configured"))?;
     Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/geo+json"))], body).into_response())
 }
 
@@ -112,7 +119,9 @@ pub(super) async fn hotspots(
         other => {
             return Err(ApiError::bad_parameter(
                 "method",
-                format!("invalid method (got {other:?}): this version offers count; gistar, moran and emerging arrive with the hotspot statistics"),
+                format!(
+                    "invalid method (got {other:?}): this version offers count; gistar, moran and emerging arrive with the hotspot statistics"
+                ),
             ));
         }
     }
@@ -129,7 +138,8 @@ pub(super) async fn hotspots(
         let indexed = st.aggregate(&snapshot, role, &selection, res);
         let policy = st.0.config.disclosure;
         let ranked = indexed.aggregate.ranked();
-        let visible = ranked.into_iter().filter(|(_, c)| policy.visible_count(role, c.total()).is_some()).take(limit);
+        let visible =
+            ranked.into_iter().filter(|(_, c)| policy.visible_count(role, c.total()).is_some()).take(limit);
         let months = snapshot.months(&selection);
         let mut fc = hexwatch_io::hotspots_geojson(&snapshot.table, visible, months);
         let (first, last) = snapshot.month_span.map_or((None, None), |(f, l)| (Some(f), Some(l)));

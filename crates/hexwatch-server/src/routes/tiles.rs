@@ -10,7 +10,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use h3o::CellIndex;
 use hexwatch_core::{Role, density_per_km2_month};
-use hexwatch_tiles::{BUFFER, CellFeature, EXTENT, PropertyValue, TileCoord, cells_tilejson, encode_cells, resolution_for_zoom};
+use hexwatch_tiles::{
+    BUFFER, CellFeature, EXTENT, PropertyValue, TileCoord, cells_tilejson, encode_cells, resolution_for_zoom,
+};
 use rstar::AABB;
 
 use super::{Pairs, base_url, path_segments, query_pairs, role_of};
@@ -22,7 +24,10 @@ const LAYERS: [&str; 1] = ["cells"];
 
 fn check_layer(layer: &str) -> Result<&'static str, ApiError> {
     LAYERS.iter().find(|l| **l == layer).copied().ok_or_else(|| {
-        ApiError::not_found(format!("unknown tile layer {layer:?}; layers: {} (see /catalog)", LAYERS.join(", ")))
+        ApiError::not_found(format!(
+            "unknown tile layer {layer:?}; layers: {} (see /catalog)",
+            LAYERS.join(", ")
+        ))
     })
 }
 
@@ -38,18 +43,18 @@ pub(super) async fn tilejson(
     let snapshot = state.snapshot();
     parse_selection(&pairs, &snapshot.table, snapshot.wards.as_ref(), &[])?;
     let query = serde_urlencoded_pairs(&pairs);
-    let url = format!("{}/tiles/{layer}/{{z}}/{{x}}/{{y}}{}", base_url(&state, &headers), if query.is_empty() { String::new() } else { format!("?{query}") });
+    let url = format!(
+        "{}/tiles/{layer}/{{z}}/{{x}}/{{y}}{}",
+        base_url(&state, &headers),
+        if query.is_empty() { String::new() } else { format!("?{query}") }
+    );
     let doc = cells_tilejson(url, snapshot.table.categories(), snapshot.bounds, &state.0.config.attribution);
     Ok(axum::Json(doc).into_response())
 }
 
 /// Re-encodes query pairs (already validated) for the TileJSON tile URL.
 fn serde_urlencoded_pairs(pairs: &Pairs) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", percent(k), percent(v)))
-        .collect::<Vec<_>>()
-        .join("&")
+    pairs.iter().map(|(k, v)| format!("{}={}", percent(k), percent(v))).collect::<Vec<_>>().join("&")
 }
 
 /// Percent-encodes everything but unreserved characters and the `,` and `:` our filter
@@ -69,16 +74,20 @@ fn percent(s: &str) -> String {
 fn parse_coord(z: &str, x: &str, y: &str) -> Result<TileCoord, ApiError> {
     let y = y.strip_suffix(".mvt").or_else(|| y.strip_suffix(".pbf")).unwrap_or(y);
     let num = |name: &str, v: &str| {
-        v.parse::<u32>().map_err(|_| ApiError::bad_parameter(name, format!("invalid {name} (got {v:?}): a non-negative integer")))
+        v.parse::<u32>().map_err(|_| {
+            ApiError::bad_parameter(name, format!("invalid {name} (got {v:?}): a non-negative integer"))
+        })
     };
     let (zn, xn, yn) = (num("z", z)?, num("x", x)?, num("y", y)?);
-    let z8 = u8::try_from(zn)
-        .ok()
-        .filter(|z| *z <= hexwatch_tiles::MAX_ZOOM)
-        .ok_or_else(|| ApiError::bad_parameter("z", format!("invalid z (got {zn}): zoom 0 to {}", hexwatch_tiles::MAX_ZOOM)))?;
+    let z8 = u8::try_from(zn).ok().filter(|z| *z <= hexwatch_tiles::MAX_ZOOM).ok_or_else(|| {
+        ApiError::bad_parameter("z", format!("invalid z (got {zn}): zoom 0 to {}", hexwatch_tiles::MAX_ZOOM))
+    })?;
     TileCoord::new_checked(z8, xn, yn).ok_or_else(|| {
         let name = if xn >= (1 << z8) { "x" } else { "y" };
-        ApiError::bad_parameter(name, format!("invalid tile {z8}/{xn}/{yn}: x and y must be below 2^z = {}", 1_u32 << z8))
+        ApiError::bad_parameter(
+            name,
+            format!("invalid tile {z8}/{xn}/{yn}: x and y must be below 2^z = {}", 1_u32 << z8),
+        )
     })
 }
 
@@ -110,23 +119,31 @@ pub(super) async fn tile(
         t
     } else {
         let st = state.clone();
-        let built = tokio::task::spawn_blocking(move || build_cells_tile(&st, &snapshot, role, &selection, coord))
-            .await
-            .map_err(|e| ApiError::internal(&e))??;
+        let built =
+            tokio::task::spawn_blocking(move || build_cells_tile(&st, &snapshot, role, &selection, coord))
+                .await
+                .map_err(|e| ApiError::internal(&e))??;
         state.0.tiles.insert(key, built.clone());
         built
     };
     Ok(respond(&cached, &headers))
 }
 
-fn build_cells_tile(state: &AppState, snapshot: &Snapshot, role: Role, selection: &Selection, coord: TileCoord) -> Result<Arc<CachedTile>, ApiError> {
+fn build_cells_tile(
+    state: &AppState,
+    snapshot: &Snapshot,
+    role: Role,
+    selection: &Selection,
+    coord: TileCoord,
+) -> Result<Arc<CachedTile>, ApiError> {
     let res = selection.res.unwrap_or_else(|| resolution_for_zoom(coord.z));
     let indexed = state.aggregate(snapshot, role, selection, res);
     let b = coord.bounds();
     let pad = BUFFER / f64::from(EXTENT);
     let (dx, dy) = ((b.east - b.west) * pad, (b.north - b.south) * pad);
     let window = AABB::from_corners([b.west - dx, b.south - dy], [b.east + dx, b.north + dy]);
-    let mut cells: Vec<CellIndex> = indexed.tree.locate_in_envelope_intersecting(&window).map(|e| e.data).collect();
+    let mut cells: Vec<CellIndex> =
+        indexed.tree.locate_in_envelope_intersecting(&window).map(|e| e.data).collect();
     cells.sort_unstable();
     let months = snapshot.months(selection);
     let categories = snapshot.table.categories();
@@ -139,7 +156,10 @@ fn build_cells_tile(state: &AppState, snapshot: &Snapshot, role: Role, selection
             ("h3".to_owned(), PropertyValue::String(cell.to_string())),
             ("res".to_owned(), PropertyValue::Uint(u64::from(u8::from(cell.resolution())))),
             ("count".to_owned(), PropertyValue::Uint(u64::from(count))),
-            ("density_per_km2_month".to_owned(), PropertyValue::Double(density_per_km2_month(count, area_km2, months))),
+            (
+                "density_per_km2_month".to_owned(),
+                PropertyValue::Double(density_per_km2_month(count, area_km2, months)),
+            ),
             ("area_km2".to_owned(), PropertyValue::Double(area_km2)),
         ];
         for (c, n) in categories.iter().zip(counts.by_category()) {
@@ -151,7 +171,8 @@ fn build_cells_tile(state: &AppState, snapshot: &Snapshot, role: Role, selection
     });
     let mvt = encode_cells(coord, "cells", features).map_err(|e| ApiError::internal(&e))?;
     let etag = format!("\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(&mvt));
-    let mut gz = flate2::write::GzEncoder::new(Vec::with_capacity(mvt.len() / 2), flate2::Compression::fast());
+    let mut gz =
+        flate2::write::GzEncoder::new(Vec::with_capacity(mvt.len() / 2), flate2::Compression::fast());
     gz.write_all(&mvt).map_err(|e| ApiError::internal(&e))?;
     let gzip = gz.finish().map_err(|e| ApiError::internal(&e))?;
     Ok(Arc::new(CachedTile { gzip, etag }))
