@@ -67,7 +67,7 @@ const queryString = (pairs) => pairs.map(([k, v]) => `${k}=${enc(v)}`).join('&')
 /** Filter parameters shared by the tile URL and the page URL. */
 function filterPairs(state) {
   const pairs = [['category', state.categories.join(',')], ['from', state.from], ['to', state.to]];
-  if (state.area) pairs.push(['area', state.area]);
+  pairs.push(['area', state.area || 'all']);
   if (state.res !== null) pairs.push(['res', String(state.res)]);
   return pairs;
 }
@@ -90,7 +90,10 @@ function stateFromUrl(meta) {
       : defaultCategories(meta),
     from: months.includes(p.get('from')) ? p.get('from') : meta.months.first,
     to: months.includes(p.get('to')) ? p.get('to') : meta.months.last,
-    area: meta.areas.some((a) => a.id === p.get('area')) ? p.get('area') : '',
+    // BCP is the partnership's study area, so it is the default; 'all' keeps every incident.
+    area: p.get('area') === 'all' || meta.areas.some((a) => a.id === p.get('area'))
+      ? p.get('area')
+      : (meta.areas.some((a) => a.id === 'bcp') ? 'bcp' : 'all'),
     res: PINNABLE_RES.includes(Number(p.get('res'))) ? Number(p.get('res')) : null,
     view: null,
   };
@@ -172,7 +175,7 @@ function renderFilters(meta, state) {
     .sort((a, b) => a.name.localeCompare(b.name, 'en-GB'));
   const others = meta.areas.filter((a) => a.id !== 'bcp' && !a.id.startsWith('ward:'));
   $('area').replaceChildren(
-    el('option', { value: '', textContent: 'All Dorset data' }),
+    el('option', { value: 'all', textContent: 'All data (incl. outside BCP)' }),
     ...(meta.areas.some((a) => a.id === 'bcp') ? [el('option', { value: 'bcp', textContent: 'BCP (all wards)' })] : []),
     ...others.map((a) => el('option', { value: a.id, textContent: a.name })),
     el('optgroup', { label: 'Wards' }, ...wards.map((a) => el('option', { value: a.id, textContent: a.name }))));
