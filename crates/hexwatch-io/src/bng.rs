@@ -86,6 +86,9 @@ mod tests {
         let p = BngProjector::new();
         let bng = p.to_bng(-1.866628, 50.722301).unwrap();
         let (lon, lat) = p.to_wgs84(bng).unwrap();
-        assert!((lon + 1.866628).abs() < 1e-8 && (lat - 50.722301).abs() < 1e-8, "{lon} {lat}");
+        // Metres per degree near 50.7° N (spherical approximation, ample for a 1 mm check).
+        let east_m = (lon + 1.866628) * 111_320.0 * 50.722301_f64.to_radians().cos();
+        let north_m = (lat - 50.722301) * 110_574.0;
+        assert!(east_m.abs() < 1e-3 && north_m.abs() < 1e-3, "{east_m} m, {north_m} m");
     }
 }

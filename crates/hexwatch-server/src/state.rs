@@ -73,6 +73,10 @@ pub(crate) struct Snapshot {
     pub(crate) month_span: Option<(YearMonth, YearMonth)>,
     /// Extent of all locations, for TileJSON.
     pub(crate) bounds: Option<Bounds>,
+    /// Incidents per category, indexed by category id (for `/api/meta`).
+    pub(crate) category_counts: Vec<u64>,
+    /// Incidents inside some ward (the BCP study area).
+    pub(crate) in_wards: usize,
 }
 
 impl Snapshot {
@@ -119,6 +123,8 @@ pub(crate) struct Inner {
     pub(crate) config: ServerConfig,
     pub(crate) outlines: Option<String>,
     snapshot: RwLock<Arc<Snapshot>>,
+    /// Tiles by (role, layer, z/x/y, filters, data version); concurrent misses of one key
+    /// are built once (`try_get_with`).
     pub(crate) tiles: moka::sync::Cache<TileKey, Arc<CachedTile>>,
     aggregates: moka::sync::Cache<AggregateKey, Arc<IndexedAggregate>>,
 }
@@ -227,5 +233,7 @@ fn load_snapshot(config: &ServerConfig) -> Result<Snapshot, StateError> {
                 north: b.north.max(lat),
             }))
         });
-    Ok(Snapshot { table, wards, data_version, month_span, bounds })
+    let category_counts = table.category_counts();
+    let in_wards = table.ward_column().iter().filter(|w| w.is_some()).count();
+    Ok(Snapshot { table, wards, data_version, month_span, bounds, category_counts, in_wards })
 }

@@ -25,11 +25,11 @@ pub(super) async fn health(State(state): State<AppState>) -> Json<Value> {
 pub(super) async fn meta(State(state): State<AppState>) -> Json<Value> {
     let s = state.snapshot();
     let t = &s.table;
-    let counts = t.category_counts();
+    let counts = &s.category_counts;
     let mut categories: Vec<Value> = t
         .categories()
         .iter()
-        .zip(&counts)
+        .zip(counts)
         .map(|(c, n)| json!({ "slug": c.slug, "name": c.name, "property": c.property(), "count": n }))
         .collect();
     categories.sort_by(|a, b| b["count"].as_u64().cmp(&a["count"].as_u64()));
@@ -41,7 +41,7 @@ pub(super) async fn meta(State(state): State<AppState>) -> Json<Value> {
                 .collect()
         })
         .unwrap_or_default();
-    let in_wards = t.ward_column().iter().filter(|w| w.is_some()).count();
+    let in_wards = s.in_wards;
     let mut areas = Vec::new();
     if let Some(w) = &s.wards {
         areas.push(json!({ "id": "bcp", "name": "Bournemouth, Christchurch and Poole (all wards)" }));

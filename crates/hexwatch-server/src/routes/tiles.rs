@@ -119,12 +119,13 @@ pub(super) async fn tile(
         t
     } else {
         let st = state.clone();
-        let built =
-            tokio::task::spawn_blocking(move || build_cells_tile(&st, &snapshot, role, &selection, coord))
-                .await
-                .map_err(|e| ApiError::internal(&e))??;
-        state.0.tiles.insert(key, built.clone());
-        built
+        tokio::task::spawn_blocking(move || {
+            st.0.tiles
+                .try_get_with(key, || build_cells_tile(&st, &snapshot, role, &selection, coord))
+                .map_err(|e: Arc<ApiError>| (*e).clone())
+        })
+        .await
+        .map_err(|e| ApiError::internal(&e))??
     };
     Ok(respond(&cached, &headers))
 }
