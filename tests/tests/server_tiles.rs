@@ -169,6 +169,9 @@ fn bad_parameters_are_400_json_naming_them() {
         ("weekdays=sat", "weekdays"),
         ("flag=knife", "flag"),
         ("categroy=drugs", "categroy"),
+        ("category=", "category"),
+        ("area=", "area"),
+        ("from=2025-01&from=2025-02", "from"),
     ] {
         let (status, body) = get(&format!("{}/tiles/cells/13/4053/2752?{query}", server.base));
         assert_eq!(status, 400, "{query}");
@@ -190,6 +193,17 @@ fn bad_parameters_are_400_json_naming_them() {
     }
     let (status, body) = get(&format!("{}/tiles/nope/13/4053/2752", server.base));
     assert_eq!(status, 404, "{}", String::from_utf8_lossy(&body));
+    for route in ["/api/meta", "/api/health", "/catalog", "/api/areas/wards"] {
+        let (status, body) = get(&format!("{}{route}?foo=1", server.base));
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!((status, json["parameter"].as_str()), (400, Some("foo")), "{route}");
+    }
+    for path in ["/api/nope", "/tiles/cells/13/4053", "/nope.html"] {
+        let (status, body) = get(&format!("{}{path}", server.base));
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(status, 404, "{path}");
+        assert!(json["error"].as_str().is_some_and(|e| e.contains(path)), "{path}: {json}");
+    }
     let (status, _) = get(&format!("{}/tiles/cells/13/4053/2752.mvt?category=drugs", server.base));
     assert_eq!(status, 200, "the .mvt suffix is accepted");
 }
@@ -228,4 +242,11 @@ fn meta_tilejson_and_hotspots_report_the_data() {
     assert_eq!(fc["features"][0]["properties"]["count"], 704);
     let (status, _) = get(&format!("{}/api/hotspots?method=gistar", server.base));
     assert_eq!(status, 400);
+    // A period with no data: valid GeoJSON with no features, no bbox, and no months.
+    let (status, body) = get(&format!("{}/api/hotspots?from=2024-01&to=2024-02", server.base));
+    let fc: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(fc["features"].as_array().map(Vec::len), Some(0));
+    assert!(fc.get("bbox").is_none(), "{fc}");
+    assert_eq!(fc["months_selected"], 0);
 }

@@ -5,6 +5,9 @@ use crate::category::CategoryId;
 use crate::incident::IncidentTable;
 use crate::time::YearMonth;
 
+/// Most values a category list may hold (police.uk has 14 types; partner data adds a few).
+const MAX_CATEGORY_VALUES: usize = 64;
+
 /// Which incidents an area filter keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum AreaFilter {
@@ -35,10 +38,20 @@ pub struct Filter {
 #[non_exhaustive]
 pub enum FilterError {
     /// A category slug or name that the data does not have.
-    #[error("invalid category (got {value:?}): not a known category slug; see /api/meta")]
+    #[error("invalid category (got {value:?}): known categories are {known}")]
     UnknownCategory {
         /// The value given.
         value: String,
+        /// The known slugs, comma-separated.
+        known: String,
+    },
+    /// More category values than there can be distinct categories worth listing.
+    #[error("invalid category: {given} values given; at most {max}")]
+    TooManyCategories {
+        /// Values given.
+        given: usize,
+        /// Most accepted.
+        max: usize,
     },
     /// `from` is after `to`.
     #[error("invalid from (got {from}): after to ({to})")]
@@ -61,7 +74,7 @@ impl FilterError {
     #[must_use]
     pub const fn parameter(&self) -> &'static str {
         match self {
-            Self::UnknownCategory { .. } => "category",
+            Self::UnknownCategory { .. } | Self::TooManyCategories { .. } => "category",
             Self::FromAfterTo { .. } => "from",
             Self::UnknownArea { .. } => "area",
         }
@@ -72,13 +85,19 @@ impl Filter {
     /// Resolves comma-separated category slugs or names against `table`'s categories.
     ///
     /// # Errors
-    /// [`FilterError::UnknownCategory`] for the first value that matches no category.
+    /// [`FilterError::UnknownCategory`] for the first value that matches no category;
+    /// [`FilterError::TooManyCategories`] for more than 64 values.
     pub fn parse_categories(table: &IncidentTable, list: &str) -> Result<Vec<CategoryId>, FilterError> {
+        let values: Vec<&str> = list.split(',').map(str::trim).filter(|v| !v.is_empty()).collect();
+        if values.len() > MAX_CATEGORY_VALUES {
+            return Err(FilterError::TooManyCategories { given: values.len(), max: MAX_CATEGORY_VALUES });
+        }
         let mut ids = Vec::new();
-        for value in list.split(',').map(str::trim).filter(|v| !v.is_empty()) {
-            let id = table
-                .find_category(value)
-                .ok_or_else(|| FilterError::UnknownCategory { value: value.to_owned() })?;
+        for value in values {
+            let id = table.find_category(value).ok_or_else(|| FilterError::UnknownCategory {
+                value: value.to_owned(),
+                known: table.categories().iter().map(|c| c.slug.as_str()).collect::<Vec<_>>().join(", "),
+            })?;
             ids.push(id);
         }
         ids.sort_unstable();
@@ -147,11 +166,11 @@ impl Filter {
     }
 
     /// Number of months the selection spans for densities: the filter's range intersected
-    /// with the months the data cover (`first..=last`), at least 1.
+    /// with the months the data cover (`first..=last`); 0 when they do not overlap.
     #[must_use]
     pub fn months_selected(&self, first: YearMonth, last: YearMonth) -> u32 {
         let from = self.from.map_or(first, |f| f.max(first));
         let to = self.to.map_or(last, |t| t.min(last));
-        from.months_through(to).max(1)
+        from.months_through(to)
     }
 }

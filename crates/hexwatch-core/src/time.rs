@@ -57,7 +57,7 @@ pub enum YearMonthError {
         value: String,
     },
     /// Month number outside 1..=12 or year outside 1900..=2999.
-    #[error("invalid month (got {year}-{month}): year must be 1900..=2999 and month 1..=12")]
+    #[error("invalid month (got \"{year:04}-{month:02}\"): year must be 1900..=2999 and month 1..=12")]
     OutOfRange {
         /// Year given.
         year: i32,

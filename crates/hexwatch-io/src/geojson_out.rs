@@ -17,7 +17,7 @@ pub fn hotspots_geojson<'a>(
     cells: impl IntoIterator<Item = (CellIndex, &'a CellCounts)>,
     months: u32,
 ) -> geojson::FeatureCollection {
-    cells
+    let features = cells
         .into_iter()
         .enumerate()
         .map(|(i, (cell, counts))| {
@@ -40,5 +40,8 @@ pub fn hotspots_geojson<'a>(
             f.set_property("counts", Value::Object(by_category));
             f
         })
-        .collect()
+        .collect();
+    // Built directly: collecting into a FeatureCollection writes `"bbox": []` when empty,
+    // which RFC 7946 does not allow.
+    geojson::FeatureCollection { bbox: None, features, foreign_members: None }
 }

@@ -76,12 +76,12 @@ impl IngestReport {
 #[non_exhaustive]
 pub enum IngestError {
     /// The file could not be opened or read before the header.
-    #[error("reading {}: {source}", path.display())]
+    #[error("reading {}: {cause}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
         /// The I/O error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The file has no header line.
     #[error("{}: empty file: expected a data.police.uk header line", path.display())]
@@ -119,10 +119,18 @@ impl<R: Read> Read for Counting<R> {
 /// Bytes of the file read so far, shared with the reader chain.
 type ByteCounter = std::rc::Rc<std::cell::Cell<u64>>;
 
-/// Opens a file as plain text or gzip (by its magic bytes), with its size and a counter
-/// of the bytes read from disk.
-fn open(path: &Path) -> Result<(Box<dyn Read>, u64, ByteCounter), IngestError> {
-    let io = |source| IngestError::Io { path: path.into(), source };
+/// An opened input: decompressed text, file size, bytes read so far, and whether its
+/// first line ends in CRLF.
+struct Opened {
+    reader: Box<dyn Read>,
+    size: u64,
+    count: ByteCounter,
+    crlf: bool,
+}
+
+/// Opens a file as plain text or gzip (by its magic bytes).
+fn open(path: &Path) -> Result<Opened, IngestError> {
+    let io = |cause| IngestError::Io { path: path.into(), cause };
     let file = File::open(path).map_err(io)?;
     let total = file.metadata().map_err(io)?.len();
     let count = std::rc::Rc::new(std::cell::Cell::new(0));
@@ -130,7 +138,11 @@ fn open(path: &Path) -> Result<(Box<dyn Read>, u64, ByteCounter), IngestError> {
     let is_gzip = reader.fill_buf().map_err(io)?.starts_with(&[0x1f, 0x8b]);
     let reader: Box<dyn Read> =
         if is_gzip { Box::new(flate2::read::MultiGzDecoder::new(reader)) } else { Box::new(reader) };
-    Ok((reader, total, count))
+    let mut text = BufReader::new(reader);
+    // A truncated or corrupt start is reported by the CSV reader below, with its line.
+    let head = text.fill_buf().unwrap_or_default();
+    let crlf = head.iter().position(|&b| b == b'\n').is_some_and(|i| i > 0 && head[i - 1] == b'\r');
+    Ok(Opened { reader: Box::new(text), size: total, count, crlf })
 }
 
 /// Reads one data.police.uk street CSV (plain or gzip, detected by content) into `store`.
@@ -153,10 +165,10 @@ pub fn ingest_file(
     options: &IngestOptions,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<IngestReport, IngestError> {
-    let (reader, total, count) = open(path)?;
+    let Opened { reader, size: total, count, crlf } = open(path)?;
     let mut csv = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(reader);
     let mut record = csv::ByteRecord::new();
-    let io = |e: csv::Error| IngestError::Io { path: path.into(), source: std::io::Error::other(e) };
+    let io = |e: csv::Error| IngestError::Io { path: path.into(), cause: std::io::Error::other(e) };
     if !csv.read_byte_record(&mut record).map_err(io)? {
         return Err(IngestError::Empty { path: path.into() });
     }
@@ -176,13 +188,14 @@ pub fn ingest_file(
         stopped_early: None,
     };
     let store_path = store.path().to_path_buf();
-    let sql = |source| IngestError::Store(StoreError::Sqlite { path: store_path.clone(), source });
+    let sql = |cause| IngestError::Store(StoreError::Sqlite { path: store_path.clone(), cause });
     let tx = store.conn.transaction().map_err(sql)?;
     tx.execute("INSERT INTO ingests (file) VALUES (?1)", [path.display().to_string()]).map_err(sql)?;
     let ingest_id = tx.last_insert_rowid();
     // Ordinal of each (partition, content) seen so far in this file; identities per partition.
     let mut ordinals: HashMap<(String, u128), u32> = HashMap::new();
     let mut identities: HashMap<String, HashSet<[u8; 16]>> = HashMap::new();
+    let mut last_line = 1_u64;
     {
         let mut insert = tx
             .prepare(
@@ -193,17 +206,22 @@ pub fn ingest_file(
             )
             .map_err(sql)?;
         loop {
-            let line = csv.position().line();
             match csv.read_byte_record(&mut record) {
                 Ok(false) => break,
                 Ok(true) => {}
                 Err(e) => {
                     // Only I/O errors reach here (flexible byte records have no other):
                     // a truncated gzip or a read failure. Keep what was read before.
-                    report.stopped_early = Some(format!("stopped at line {line}: {e}"));
+                    report.stopped_early = Some(format!(
+                        "stopped after the row at line {last_line}, the last complete one: {e}"
+                    ));
                     break;
                 }
             }
+            // The record's start line. On CRLF files the csv crate consumes a record's '\n'
+            // only when it reads the next one, so its line count lags by one there.
+            let line = record.position().map_or(last_line + 1, |p| p.line() + u64::from(crlf));
+            last_line = line;
             report.read += 1;
             if report.read.is_multiple_of(4096) {
                 progress(count.get(), total);

@@ -14,6 +14,8 @@ pub(crate) const REQUIRED: [&str; 5] = ["Month", "Reported by", "Longitude", "La
 /// Positions of the columns in a file's header.
 #[derive(Debug, Clone)]
 pub(crate) struct Columns {
+    /// Header names as written (BOM and surrounding spaces removed).
+    names: Vec<String>,
     width: usize,
     crime_id: Option<usize>,
     month: usize,
@@ -34,12 +36,13 @@ impl Columns {
     pub(crate) fn from_header(header: &ByteRecord) -> Result<Self, &'static str> {
         let names: Vec<String> = header
             .iter()
-            .map(|h| String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').to_lowercase())
+            .map(|h| String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').to_owned())
             .collect();
-        let find = |name: &str| names.iter().position(|n| n == &name.to_lowercase());
+        let find = |name: &str| names.iter().position(|n| n.eq_ignore_ascii_case(name));
         let need = |name: &'static str| find(name).ok_or(name);
         Ok(Self {
             width: names.len(),
+            names: names.clone(),
             crime_id: find("Crime ID"),
             month: need(REQUIRED[0])?,
             reported_by: need(REQUIRED[1])?,
@@ -99,7 +102,8 @@ impl Columns {
         let mut fields = Vec::with_capacity(record.len());
         for (i, raw) in record.iter().enumerate() {
             let text = std::str::from_utf8(raw).map_err(|e| {
-                problem(&format!("column {}", i + 1), format!("not valid UTF-8 at byte {}", e.valid_up_to()))
+                let column = self.names.get(i).cloned().unwrap_or_else(|| format!("column {}", i + 1));
+                problem(&column, format!("not valid UTF-8 after byte {} of the field", e.valid_up_to()))
             })?;
             fields.push(text.trim());
         }

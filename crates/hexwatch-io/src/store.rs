@@ -65,12 +65,18 @@ INSERT INTO store_meta (key, value) VALUES ('data_version', '0');
 #[non_exhaustive]
 pub enum StoreError {
     /// SQLite failed.
-    #[error("store {}: {source}", path.display())]
+    #[error("store {}: {cause}", path.display())]
     Sqlite {
         /// The store file.
         path: PathBuf,
         /// The SQLite error.
-        source: rusqlite::Error,
+        cause: rusqlite::Error,
+    },
+    /// A read-only command was pointed at a store that does not exist.
+    #[error("store {} does not exist: run `hexwatch ingest FILE...` or `hexwatch serve` first, or pass --store", path.display())]
+    Missing {
+        /// The path given.
+        path: PathBuf,
     },
     /// The store was written by a newer hexwatch.
     #[error(
@@ -126,7 +132,7 @@ impl Store {
             // A missing directory is reported by SQLite's open below, with the path.
             let _ = std::fs::create_dir_all(dir);
         }
-        let sql = |source| StoreError::Sqlite { path: path.clone(), source };
+        let sql = |cause| StoreError::Sqlite { path: path.clone(), cause };
         let mut conn = Connection::open(&path).map_err(sql)?;
         conn.pragma_update(None, "journal_mode", "WAL").map_err(sql)?;
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(sql)?;
@@ -151,8 +157,19 @@ impl Store {
         &self.path
     }
 
-    pub(crate) fn sql_error(&self, source: rusqlite::Error) -> StoreError {
-        StoreError::Sqlite { path: self.path.clone(), source }
+    pub(crate) fn sql_error(&self, cause: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite { path: self.path.clone(), cause }
+    }
+
+    /// Opens an existing store (as [`Store::open`]) without creating one.
+    ///
+    /// # Errors
+    /// [`StoreError::Missing`] when there is no file at `path`; otherwise as [`Store::open`].
+    pub fn open_existing(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        if !path.as_ref().is_file() {
+            return Err(StoreError::Missing { path: path.as_ref().to_path_buf() });
+        }
+        Self::open(path)
     }
 
     /// Incident count and data version.

@@ -12,12 +12,12 @@ use crate::bng::{BngProjector, ProjectionError};
 #[non_exhaustive]
 pub enum WardSetError {
     /// The file could not be read.
-    #[error("reading {}: {source}", path.display())]
+    #[error("reading ward boundaries {}: {cause}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
         /// The I/O error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// Not a GeoJSON FeatureCollection.
     #[error("{}: not a GeoJSON FeatureCollection: {reason}", path.display())]
@@ -38,12 +38,12 @@ pub enum WardSetError {
         reason: String,
     },
     /// A vertex could not be projected.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {cause}", path.display())]
     Projection {
         /// The file.
         path: PathBuf,
         /// The projection error.
-        source: ProjectionError,
+        cause: ProjectionError,
     },
 }
 
@@ -69,7 +69,7 @@ impl WardSet {
         name_property: &str,
     ) -> Result<Self, WardSetError> {
         let text =
-            std::fs::read_to_string(path).map_err(|source| WardSetError::Io { path: path.into(), source })?;
+            std::fs::read_to_string(path).map_err(|cause| WardSetError::Io { path: path.into(), cause })?;
         let fc: geojson::FeatureCollection = text.parse().map_err(|e: geojson::Error| {
             WardSetError::NotFeatureCollection { path: path.into(), reason: e.to_string() }
         })?;
@@ -100,7 +100,7 @@ impl WardSet {
             let bng = wgs84.try_map_coords(|c| {
                 projector.to_bng(c.x, c.y).map(|p| geo::coord! { x: p.easting_m, y: p.northing_m })
             });
-            let bng = bng.map_err(|source| WardSetError::Projection { path: path.into(), source })?;
+            let bng = bng.map_err(|cause| WardSetError::Projection { path: path.into(), cause })?;
             rows.push((Ward { code, name, boundary_bng: bng }, wgs84));
         }
         rows.sort_by(|a, b| a.0.code.cmp(&b.0.code));

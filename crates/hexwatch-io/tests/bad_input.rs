@@ -58,7 +58,9 @@ fn truncated_gzip_keeps_rows_before_the_cut_and_says_where() {
     let mut store = Store::open(dir.path().join("s.sqlite3")).unwrap();
     let report = ingest(&path, &mut store).unwrap();
     let stopped = report.stopped_early.clone().expect("a truncated gzip is reported");
-    assert!(stopped.starts_with("stopped at line "), "{stopped}");
+    // Header on line 1, one row per line, every complete row accepted.
+    let last = report.accepted + 1;
+    assert!(stopped.starts_with(&format!("stopped after the row at line {last},")), "{stopped}");
     assert!(report.accepted > 100 && report.accepted < 5000, "{report:?}");
     assert_eq!(store.summary().unwrap().incidents, report.accepted);
     assert!(report.adds_up());
@@ -87,4 +89,23 @@ fn empty_file_is_refused() {
     std::fs::write(&path, "").unwrap();
     let mut store = Store::open(dir.path().join("s.sqlite3")).unwrap();
     assert!(matches!(ingest(&path, &mut store).unwrap_err(), IngestError::Empty { .. }));
+}
+
+#[test]
+fn crlf_files_report_the_same_line_numbers_as_lf() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = [
+        HEADER.to_owned(),
+        row("-1.866628", "50.722301", "Drugs"),
+        row("-1.866628", "123", "Drugs"),
+        row("-1.866628", "50.722301", "Robbery"),
+    ];
+    let mut store = Store::open(dir.path().join("s.sqlite3")).unwrap();
+    for (name, newline) in [("lf.csv", "\n"), ("crlf.csv", "\r\n")] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, rows.join(newline) + newline).unwrap();
+        let report = ingest(&path, &mut store).unwrap();
+        assert_eq!(report.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), [3], "{name}");
+        assert_eq!(report.read, 3, "{name}");
+    }
 }

@@ -33,9 +33,22 @@ impl Selection {
 /// Parameters that only some routes take; each route says which.
 pub(crate) const SELECTION_PARAMS: [&str; 5] = ["category", "from", "to", "area", "res"];
 
+/// Answers 400 naming the first parameter of a route that takes none.
+///
+/// # Errors
+/// [`ApiError`] 400 when `pairs` is not empty.
+pub(crate) fn no_parameters(pairs: &[(String, String)], route: &str) -> Result<(), ApiError> {
+    match pairs.first() {
+        None => Ok(()),
+        Some((k, _)) => {
+            Err(ApiError::bad_parameter(k, format!("unknown parameter {k:?}: {route} takes no parameters")))
+        }
+    }
+}
+
 /// Parses the shared filters from query pairs. `extra` lists the other parameters the
 /// route accepts; anything else is a 400 naming it (a misspelt filter must not silently
-/// select everything).
+/// select everything), as is an empty or repeated parameter.
 ///
 /// # Errors
 /// [`ApiError`] 400 naming the parameter: unknown category slug, malformed month, `from`
@@ -49,7 +62,16 @@ pub fn parse_selection(
 ) -> Result<Selection, ApiError> {
     let mut selection = Selection::default();
     let precision = table.coarsest_precision().unwrap_or(TimePrecision::Month);
-    for (key, value) in pairs {
+    for (i, (key, value)) in pairs.iter().enumerate() {
+        if pairs[..i].iter().any(|(k, _)| k == key) {
+            return Err(ApiError::bad_parameter(key, format!("{key} is given more than once; give it once")));
+        }
+        if value.trim().is_empty() {
+            return Err(ApiError::bad_parameter(
+                key,
+                format!("{key} is empty; give a value or leave it out"),
+            ));
+        }
         let month = |v: &str| v.parse::<YearMonth>().map_err(|e| ApiError::bad_parameter(key, e.to_string()));
         match key.as_str() {
             "category" => {

@@ -82,7 +82,7 @@ pub(crate) struct Snapshot {
 impl Snapshot {
     /// Months a selection spans for densities (see `Filter::months_selected`).
     pub(crate) fn months(&self, selection: &Selection) -> u32 {
-        self.month_span.map_or(1, |(first, last)| selection.filter.months_selected(first, last))
+        self.month_span.map_or(0, |(first, last)| selection.filter.months_selected(first, last))
     }
 }
 

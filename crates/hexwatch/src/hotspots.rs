@@ -8,6 +8,9 @@ use h3o::Resolution;
 use hexwatch_core::{Filter, YearMonth, aggregate_cells};
 use hexwatch_io::{Store, WardSet, hotspots_geojson};
 
+/// The shipped BCP wards, relative to the repository root.
+const SHIPPED_WARDS: &str = "data/boundaries-bcp-wards-2020/bcp-wards-2020-bgc.geojson";
+
 /// Arguments of `hexwatch hotspots`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct HotspotsArgs {
@@ -26,15 +29,17 @@ pub(crate) struct HotspotsArgs {
     /// Area: `bcp` (all wards) or `ward:<code>`.
     #[arg(long)]
     area: Option<String>,
-    /// Ward boundaries for --area.
-    #[arg(long, default_value = "data/boundaries-bcp-wards-2020/bcp-wards-2020-bgc.geojson")]
-    wards: PathBuf,
+    /// Ward boundaries for --area (GeoJSON with WD20CD/WD20NM); default: the shipped BCP
+    /// wards, `data/boundaries-bcp-wards-2020/bcp-wards-2020-bgc.geojson` under the
+    /// current directory.
+    #[arg(long)]
+    wards: Option<PathBuf>,
     /// Point-in-polygon tolerance for the wards, metres.
     #[arg(long, default_value_t = 11.0)]
     ward_tolerance_m: f64,
-    /// How many cells, highest count first.
-    #[arg(long, default_value_t = 100)]
-    limit: usize,
+    /// How many cells, highest count first (1 to 10000).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=10_000))]
+    limit: u16,
     /// Output GeoJSON file (`-` for standard output).
     #[arg(long)]
     out: PathBuf,
@@ -47,10 +52,14 @@ pub(crate) fn run(store_path: &Path, args: &HotspotsArgs) -> anyhow::Result<Exit
     else {
         bail!("invalid --res {}: an H3 resolution from 5 to 12", args.res);
     };
-    let store = Store::open(store_path).with_context(|| format!("opening store {}", store_path.display()))?;
+    let store = Store::open_existing(store_path)?;
     let wards = match &args.area {
         Some(_) => {
-            Some(WardSet::from_geojson_file(&args.wards, "WD20CD", "WD20NM")?.index(args.ward_tolerance_m))
+            let path = args.wards.clone().unwrap_or_else(|| PathBuf::from(SHIPPED_WARDS));
+            if !path.is_file() {
+                bail!("--area needs ward boundaries: no file at {}; pass --wards PATH", path.display());
+            }
+            Some(WardSet::from_geojson_file(&path, "WD20CD", "WD20NM")?.index(args.ward_tolerance_m))
         }
         None => None,
     };
@@ -68,9 +77,10 @@ pub(crate) fn run(store_path: &Path, args: &HotspotsArgs) -> anyhow::Result<Exit
     }
     filter.validate().context("--from/--to")?;
     let aggregate = aggregate_cells(&table, &filter, res);
-    let months = table.month_span().map_or(1, |(f, l)| filter.months_selected(f, l));
+    let months = table.month_span().map_or(0, |(f, l)| filter.months_selected(f, l));
+    let limit = usize::from(args.limit);
     let ranked = aggregate.ranked();
-    let fc = hotspots_geojson(&table, ranked.iter().take(args.limit).map(|(c, n)| (*c, *n)), months);
+    let fc = hotspots_geojson(&table, ranked.iter().take(limit).map(|(c, n)| (*c, *n)), months);
     let text = geojson::GeoJson::from(fc).to_string();
     if args.out.as_os_str() == "-" {
         println!("{text}");
@@ -78,7 +88,7 @@ pub(crate) fn run(store_path: &Path, args: &HotspotsArgs) -> anyhow::Result<Exit
         std::fs::write(&args.out, text).with_context(|| format!("writing {}", args.out.display()))?;
         println!(
             "wrote {} cells at resolution {} to {}",
-            ranked.len().min(args.limit),
+            ranked.len().min(limit),
             args.res,
             args.out.display()
         );

@@ -47,7 +47,12 @@ pub(crate) fn run(store_path: &Path, args: &IngestArgs) -> anyhow::Result<ExitCo
         summary.incidents,
         summary.data_version
     );
-    Ok(if refused > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    let cut_short = reports.iter().filter(|r| r.stopped_early.is_some()).count();
+    if refused + cut_short > 0 {
+        eprintln!("hexwatch: {refused} file(s) refused and {cut_short} read only in part (see above)");
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Ingests each file with a progress bar, printing its report; a refused file is reported

@@ -12,17 +12,25 @@ use serde_json::{Value, json};
 
 use super::{Pairs, query_pairs, role_of};
 use crate::error::ApiError;
-use crate::query::parse_selection;
+use crate::query::{no_parameters, parse_selection};
 use crate::state::AppState;
 
 /// `GET /api/health`: liveness with the data version and incident count.
-pub(super) async fn health(State(state): State<AppState>) -> Json<Value> {
+pub(super) async fn health(
+    State(state): State<AppState>,
+    query: Result<Query<Pairs>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    no_parameters(&query_pairs(query)?, "/api/health")?;
     let s = state.snapshot();
-    Json(json!({ "status": "ok", "data_version": s.data_version, "incidents": s.table.len() }))
+    Ok(Json(json!({ "status": "ok", "data_version": s.data_version, "incidents": s.table.len() })))
 }
 
 /// `GET /api/meta`: categories, periods, time precision, counts, areas, zoom table.
-pub(super) async fn meta(State(state): State<AppState>) -> Json<Value> {
+pub(super) async fn meta(
+    State(state): State<AppState>,
+    query: Result<Query<Pairs>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    no_parameters(&query_pairs(query)?, "/api/meta")?;
     let s = state.snapshot();
     let t = &s.table;
     let counts = &s.category_counts;
@@ -53,7 +61,7 @@ pub(super) async fn meta(State(state): State<AppState>) -> Json<Value> {
     }
     let zoom_resolution: Vec<Value> =
         ZOOM_RESOLUTION.iter().map(|(z, r)| json!({ "min_zoom": z, "res": u8::from(*r) })).collect();
-    Json(json!({
+    Ok(Json(json!({
         "data_version": s.data_version,
         "time_precision": t.coarsest_precision().unwrap_or(TimePrecision::Month).as_str(),
         "months": {
@@ -73,12 +81,13 @@ pub(super) async fn meta(State(state): State<AppState>) -> Json<Value> {
         "zoom_resolution": zoom_resolution,
         "density_unit": "incidents per km² per month",
         "attribution": state.0.config.attribution,
-    }))
+    })))
 }
 
 /// `GET /catalog`: the layers and where to find them.
-pub(super) async fn catalog() -> Json<Value> {
-    Json(json!({
+pub(super) async fn catalog(query: Result<Query<Pairs>, QueryRejection>) -> Result<Json<Value>, ApiError> {
+    no_parameters(&query_pairs(query)?, "/catalog")?;
+    Ok(Json(json!({
         "tiles": {
             "cells": {
                 "content_type": "application/vnd.mapbox-vector-tile",
@@ -90,11 +99,15 @@ pub(super) async fn catalog() -> Json<Value> {
             "wards": { "url": "/api/areas/wards", "description": "BCP ward outlines (properties code, name)" },
             "hotspots": { "url": "/api/hotspots?method=count&res=9", "description": "Cells ranked by count" },
         }
-    }))
+    })))
 }
 
 /// `GET /api/areas/wards`: ward outlines as GeoJSON.
-pub(super) async fn wards(State(state): State<AppState>) -> Result<Response, ApiError> {
+pub(super) async fn wards(
+    State(state): State<AppState>,
+    query: Result<Query<Pairs>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    no_parameters(&query_pairs(query)?, "/api/areas/wards")?;
     let body =
         state.0.outlines.clone().ok_or_else(|| ApiError::not_found("no ward boundaries are configured"))?;
     Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/geo+json"))], body).into_response())

@@ -6,6 +6,7 @@ mod tiles;
 use axum::Router;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query};
+use axum::handler::HandlerWithoutStateExt;
 use axum::routing::get;
 use hexwatch_core::Role;
 use tower_http::services::ServeDir;
@@ -16,7 +17,9 @@ use crate::state::AppState;
 
 /// The application: every route over `state`, with `web/` served at `/`.
 pub fn router(state: AppState) -> Router {
-    let web = ServeDir::new(&state.0.config.web_dir).append_index_html_on_directories(true);
+    let web = ServeDir::new(&state.0.config.web_dir)
+        .append_index_html_on_directories(true)
+        .not_found_service(not_found.into_service());
     Router::new()
         .route("/api/health", get(api::health))
         .route("/api/meta", get(api::meta))
@@ -31,6 +34,14 @@ pub fn router(state: AppState) -> Router {
 }
 
 type Pairs = Vec<(String, String)>;
+
+/// Anything no route or file matches: a JSON 404 pointing at the catalogue.
+async fn not_found(uri: axum::http::Uri) -> ApiError {
+    ApiError::not_found(format!(
+        "nothing at {}; see /catalog for layers and /api/meta for the data",
+        uri.path()
+    ))
+}
 
 /// Query pairs, with axum's rejection answered in our JSON shape.
 fn query_pairs(query: Result<Query<Pairs>, QueryRejection>) -> Result<Pairs, ApiError> {

@@ -23,8 +23,9 @@ use crate::state::{AppState, CachedTile, Snapshot, TileKey};
 const LAYERS: [&str; 1] = ["cells"];
 
 fn check_layer(layer: &str) -> Result<&'static str, ApiError> {
-    LAYERS.iter().find(|l| **l == layer).copied().ok_or_else(|| {
-        ApiError::not_found(format!(
+    LAYERS.iter().find(|l| **l == layer).copied().ok_or_else(|| ApiError {
+        parameter: Some("layer".to_owned()),
+        ..ApiError::not_found(format!(
             "unknown tile layer {layer:?}; layers: {} (see /catalog)",
             LAYERS.join(", ")
         ))
