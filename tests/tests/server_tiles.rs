@@ -7,16 +7,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::f64::consts::PI;
-use std::path::PathBuf;
 
 use h3o::{LatLng, Resolution};
-use hexwatch_io::{IngestOptions, Store, WardSet, ingest_file};
-use hexwatch_server::{AppState, ServerConfig, router};
 use mvt_reader::feature::Value;
 
-fn data_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data")
-}
+mod common;
+use common::{Server, data_dir, get, start_server};
 
 /// Located ASB rows per resolution-9 cell, straight from the CSV files.
 fn reference_asb_counts() -> HashMap<String, u32> {
@@ -59,47 +55,6 @@ fn tiles_covering(west: f64, south: f64, east: f64, north: f64, z: u8) -> Vec<(u
         }
     }
     tiles
-}
-
-struct Server {
-    base: String,
-    _runtime: tokio::runtime::Runtime,
-    _dir: tempfile::TempDir,
-}
-
-fn start_server() -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let store_path = dir.path().join("s.sqlite3");
-    let mut store = Store::open(&store_path).unwrap();
-    for entry in std::fs::read_dir(data_dir().join("police-uk-dorset-2025")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.to_string_lossy().ends_with(".csv.gz") {
-            ingest_file(&mut store, &path, &IngestOptions::default(), &mut |_, _| {}).unwrap();
-        }
-    }
-    drop(store);
-    let mut config = ServerConfig::new(store_path, data_dir().join("../web"));
-    config.wards = Some(
-        WardSet::from_geojson_file(
-            &data_dir().join("boundaries-bcp-wards-2020/bcp-wards-2020-bgc.geojson"),
-            "WD20CD",
-            "WD20NM",
-        )
-        .unwrap(),
-    );
-    let state = AppState::load(config).unwrap();
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    runtime.spawn(async move { axum::serve(listener, router(state)).await.unwrap() });
-    Server { base, _runtime: runtime, _dir: dir }
-}
-
-fn get(url: &str) -> (u16, Vec<u8>) {
-    let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
-    let mut response = agent.get(url).call().unwrap();
-    let status = response.status().as_u16();
-    (status, response.body_mut().read_to_vec().unwrap())
 }
 
 /// Fetches and decodes every zoom-13 tile over BCP; returns h3 → count, deduplicated,

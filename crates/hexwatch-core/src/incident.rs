@@ -54,6 +54,9 @@ pub struct IncidentTable {
     /// `loc_cells_by_res[r - 5][location]`: the location's cell at resolution `r` in [`INDEXED_RESOLUTIONS`].
     loc_cells_by_res: Vec<Vec<CellIndex>>,
     loc_ward: Vec<Option<AreaId>>,
+    /// The source's description of each location (police.uk `Location`, e.g. "On or near
+    /// Lansdowne Crescent"), the first one seen.
+    loc_description: Vec<Option<Box<str>>>,
 }
 
 impl IncidentTable {
@@ -144,6 +147,12 @@ impl IncidentTable {
     #[must_use]
     pub fn location_lon_lat(&self, id: LocationId) -> (f64, f64) {
         (self.loc_lon[id.index()], self.loc_lat[id.index()])
+    }
+
+    /// The source's description of a location, if it had one.
+    #[must_use]
+    pub fn location_description(&self, id: LocationId) -> Option<&str> {
+        self.loc_description.get(id.index()).and_then(|d| d.as_deref())
     }
 
     /// British National Grid metres of a location.
@@ -244,6 +253,7 @@ impl IncidentTableBuilder {
             t.loc_bng.push(incident.bng);
             t.loc_cell.push(incident.cell);
             t.loc_ward.push(None);
+            t.loc_description.push(None);
             LocationId(u32::try_from(t.loc_cell.len() - 1).expect("fewer than 2^32 locations"))
         });
         t.category.push(incident.category);
@@ -251,6 +261,18 @@ impl IncidentTableBuilder {
         t.precision.push(incident.precision);
         t.location.push(location);
         t.ward.push(None);
+    }
+
+    /// Adds one incident with the source's description of its location, kept for the
+    /// location when it has none yet.
+    pub fn push_described(&mut self, incident: NewIncident, description: Option<&str>) {
+        self.push(incident);
+        let loc = self.table.location.last().map(|l| l.index());
+        if let (Some(text), Some(loc)) = (description.filter(|t| !t.is_empty()), loc)
+            && self.table.loc_description[loc].is_none()
+        {
+            self.table.loc_description[loc] = Some(text.into());
+        }
     }
 
     /// The table, with wards assigned when an index is given.

@@ -32,6 +32,7 @@
 //! - [`WardIndex`]: point-in-polygon area membership with a tolerance in metres.
 //! - [`Filter`], [`AreaFilter`]: the selection shared by tiles and the API.
 //! - [`aggregate_cells`]: counts per H3 cell and category as a mergeable partial.
+//! - [`summarise`], [`aggregate_wards`]: totals by category, month, location and ward.
 //! - [`Role`], [`DisclosurePolicy`]: who sees what.
 
 mod aggregate;
@@ -40,6 +41,7 @@ mod category;
 mod disclosure;
 mod filter;
 mod incident;
+mod summary;
 mod time;
 mod units;
 
@@ -53,5 +55,6 @@ pub use filter::{AreaFilter, Filter, FilterError};
 pub use incident::{
     FINEST_RESOLUTION, INDEXED_RESOLUTIONS, IncidentTable, IncidentTableBuilder, LocationId, NewIncident,
 };
+pub use summary::{Scope, Summary, aggregate_wards, previous_period, summarise};
 pub use time::{TimePrecision, YearMonth, YearMonthError};
 pub use units::{BngPoint, Bounds};

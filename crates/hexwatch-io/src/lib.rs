@@ -17,17 +17,19 @@
 //! - [`Store`]: the SQLite store (schema versioned by `PRAGMA user_version`).
 //! - [`BngProjector`]: WGS84 ↔ EPSG:27700.
 //! - [`WardSet`]: ward boundaries from GeoJSON, projected for point-in-polygon.
-//! - [`hotspots_geojson`]: ranked H3 cells as GeoJSON.
+//! - [`hotspots_geojson`]: ranked H3 cells as GeoJSON; [`cells_csv`], [`wards_csv`]: exports.
 
 mod bng;
 mod geojson_out;
 mod ingest;
 mod police_uk;
 mod store;
+mod tables_out;
 mod wards;
 
 pub use bng::{BngProjector, ProjectionError};
 pub use geojson_out::hotspots_geojson;
 pub use ingest::{IngestError, IngestOptions, IngestReport, Rejection, ingest_file};
 pub use store::{SCHEMA_VERSION, Store, StoreError, StoreSummary};
+pub use tables_out::{WardRow, cells_csv, wards_csv};
 pub use wards::{WardSet, WardSetError};

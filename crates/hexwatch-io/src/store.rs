@@ -201,7 +201,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT id, category, month, time_precision, longitude, latitude, easting_m, northing_m, h3_cell \
+                "SELECT id, category, month, time_precision, longitude, latitude, easting_m, northing_m, h3_cell, location \
                  FROM incidents ORDER BY id",
             )
             .map_err(|e| self.sql_error(e))?;
@@ -229,7 +229,8 @@ impl Store {
                 .ok()
                 .and_then(|c| CellIndex::try_from(c).ok())
                 .ok_or_else(|| corrupt(format!("h3_cell {raw_cell} is not an H3 cell")))?;
-            builder.push(NewIncident {
+            let description: Option<String> = row.get(9).map_err(|e| self.sql_error(e))?;
+            let incident = NewIncident {
                 category,
                 month,
                 precision,
@@ -237,7 +238,8 @@ impl Store {
                 lat: real(5)?,
                 bng: BngPoint { easting_m: real(6)?, northing_m: real(7)? },
                 cell,
-            });
+            };
+            builder.push_described(incident, description.as_deref());
         }
         Ok(builder.build(wards))
     }

@@ -32,6 +32,9 @@ pub struct ServerConfig {
     pub disclosure: DisclosurePolicy,
     /// Attribution shown with every layer.
     pub attribution: String,
+    /// A MapLibre style URL for a basemap under hexwatch's layers; `None` (the default)
+    /// draws no basemap, so the page needs no network (ward outlines give context).
+    pub basemap_style_url: Option<String>,
 }
 
 /// Attribution for police.uk data and ONS boundaries (Open Government Licence v3.0).
@@ -51,6 +54,7 @@ impl ServerConfig {
             public_base_url: None,
             disclosure: DisclosurePolicy::default(),
             attribution: DEFAULT_ATTRIBUTION.to_owned(),
+            basemap_style_url: None,
         }
     }
 }

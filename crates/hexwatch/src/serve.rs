@@ -34,6 +34,10 @@ pub(crate) struct ServeArgs {
     /// Base URL used in TileJSON tile links (default: from the request's Host header).
     #[arg(long, env = "HEXWATCH_PUBLIC_URL")]
     public_base_url: Option<String>,
+    /// A MapLibre style URL drawn under hexwatch's layers (default: none, so the map works
+    /// offline with ward outlines for context).
+    #[arg(long, env = "HEXWATCH_BASEMAP_STYLE_URL")]
+    basemap_style_url: Option<String>,
 }
 
 fn shipped_police_files(data_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
@@ -93,6 +97,7 @@ pub(crate) fn run(store_path: &Path, args: ServeArgs) -> anyhow::Result<ExitCode
     config.wards = wards;
     config.ward_tolerance_m = args.ward_tolerance_m;
     config.public_base_url = args.public_base_url.clone();
+    config.basemap_style_url = args.basemap_style_url.clone();
     let state = AppState::load(config).context("loading the store")?;
     let incidents = state.incident_count();
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;

@@ -81,6 +81,7 @@ pub(super) async fn meta(
         "zoom_resolution": zoom_resolution,
         "density_unit": "incidents per km² per month",
         "attribution": state.0.config.attribution,
+        "basemap_style_url": state.0.config.basemap_style_url,
     })))
 }
 
@@ -125,7 +126,8 @@ pub(super) async fn hotspots(
 ) -> Result<Response, ApiError> {
     let pairs = query_pairs(query)?;
     let snapshot = state.snapshot();
-    let selection = parse_selection(&pairs, &snapshot.table, snapshot.wards.as_ref(), &["method", "limit"])?;
+    let selection =
+        parse_selection(&pairs, &snapshot.table, snapshot.wards.as_ref(), &["method", "limit", "format"])?;
     let value = |k: &str| pairs.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
     match value("method").unwrap_or("count") {
         "count" => {}
@@ -144,6 +146,16 @@ pub(super) async fn hotspots(
             ApiError::bad_parameter("limit", format!("invalid limit (got {v:?}): 1 to {MAX_LIMIT}"))
         })?,
     };
+    let csv = match value("format").unwrap_or("geojson") {
+        "geojson" => false,
+        "csv" => true,
+        other => {
+            return Err(ApiError::bad_parameter(
+                "format",
+                format!("invalid format (got {other:?}): geojson or csv"),
+            ));
+        }
+    };
     let res = selection.res.unwrap_or(Resolution::Nine);
     let role = role_of(&headers);
     let st = state.clone();
@@ -154,6 +166,10 @@ pub(super) async fn hotspots(
         let visible =
             ranked.into_iter().filter(|(_, c)| policy.visible_count(role, c.total()).is_some()).take(limit);
         let months = snapshot.months(&selection);
+        if csv {
+            return hexwatch_io::cells_csv(&snapshot.table, visible, months)
+                .map(|body| ("text/csv; charset=utf-8", body));
+        }
         let mut fc = hexwatch_io::hotspots_geojson(&snapshot.table, visible, months);
         let (first, last) = snapshot.month_span.map_or((None, None), |(f, l)| (Some(f), Some(l)));
         let period = |m: Option<YearMonth>| m.map(|m| m.to_string());
@@ -165,9 +181,10 @@ pub(super) async fn hotspots(
             ("to".to_owned(), json!(period(selection.filter.to.or(last)))),
             ("data_version".to_owned(), json!(snapshot.data_version)),
         ]));
-        geojson::GeoJson::from(fc).to_string()
+        Ok(("application/geo+json", geojson::GeoJson::from(fc).to_string()))
     })
     .await
+    .map_err(|e| ApiError::internal(&e))?
     .map_err(|e| ApiError::internal(&e))?;
-    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/geo+json"))], body).into_response())
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static(body.0))], body.1).into_response())
 }

@@ -1,6 +1,7 @@
 //! Routes.
 
 mod api;
+mod detail;
 mod tiles;
 
 use axum::Router;
@@ -26,6 +27,10 @@ pub fn router(state: AppState) -> Router {
         .route("/catalog", get(api::catalog))
         .route("/api/areas/wards", get(api::wards))
         .route("/api/hotspots", get(api::hotspots))
+        .route("/api/summary", get(detail::summary))
+        .route("/api/cells/{h3}", get(detail::cell))
+        .route("/api/wards", get(detail::wards))
+        .route("/api/wards/{code}", get(detail::ward))
         .route("/tiles/{layer}", get(tiles::tilejson))
         .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile))
         .fallback_service(web)

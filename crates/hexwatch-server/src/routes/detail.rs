@@ -1,0 +1,310 @@
+//! Summaries and tables: `/api/summary`, `/api/cells/{h3}`, `/api/wards`, `/api/wards/{code}`.
+
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use h3o::CellIndex;
+use hexwatch_core::{
+    AreaFilter, Filter, IncidentTable, Role, Scope, Summary, YearMonth, aggregate_wards,
+    density_per_km2_month, previous_period, summarise,
+};
+use hexwatch_io::WardRow;
+use serde_json::{Value, json};
+
+use super::{Pairs, path_segments, query_pairs, role_of};
+use crate::error::ApiError;
+use crate::query::{Selection, parse_selection};
+use crate::state::{AppState, Snapshot};
+
+/// Top location descriptions listed per cell or ward.
+const TOP_LOCATIONS: usize = 10;
+
+/// The selection's month range, defaulting to the data's months.
+fn range(snapshot: &Snapshot, selection: &Selection) -> Option<(YearMonth, YearMonth)> {
+    let (first, last) = snapshot.month_span?;
+    Some((selection.filter.from.unwrap_or(first), selection.filter.to.unwrap_or(last)))
+}
+
+fn by_category(table: &IncidentTable, counts: &[u64]) -> Value {
+    let mut v: Vec<_> = table.categories().iter().zip(counts).filter(|(_, n)| **n > 0).collect();
+    v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.name.cmp(&b.0.name)));
+    v.into_iter().map(|(c, n)| json!({ "slug": c.slug, "name": c.name, "count": n })).collect()
+}
+
+/// Every month of `range`, with zero where nothing happened.
+fn by_month(summary: &Summary, range: Option<(YearMonth, YearMonth)>) -> Value {
+    let Some((from, to)) = range else { return json!([]) };
+    (0..from.months_through(to))
+        .filter_map(|i| i32::try_from(i).ok())
+        .map(|i| {
+            let m = from.add_months(i);
+            json!({ "month": m.to_string(), "count": summary.by_month.get(&m).copied().unwrap_or(0) })
+        })
+        .collect()
+}
+
+/// The count a role may see (`None` when withheld by the disclosure policy).
+fn visible(state: &AppState, role: Role, n: u64) -> Option<u64> {
+    let n32 = u32::try_from(n).unwrap_or(u32::MAX);
+    state.0.config.disclosure.visible_count(role, n32).map(|_| n)
+}
+
+/// The parts shared by cell and ward details.
+fn detail_body(
+    state: &AppState,
+    snapshot: &Snapshot,
+    role: Role,
+    selection: &Selection,
+    summary: &Summary,
+) -> Value {
+    let t = &snapshot.table;
+    // police.uk describes snap points generically ("On or near Parking Area"), so several
+    // points can share a description: group by the text and say how many points it covers.
+    let mut by_text: std::collections::HashMap<&str, (u64, u32)> = std::collections::HashMap::new();
+    for (loc, n) in &summary.by_location {
+        let entry = by_text.entry(t.location_description(*loc).unwrap_or("(no description)")).or_default();
+        entry.0 += n;
+        entry.1 += 1;
+    }
+    let mut by_text: Vec<_> =
+        by_text.into_iter().filter(|(_, (n, _))| visible(state, role, *n).is_some()).collect();
+    by_text.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(b.0)));
+    let top_locations: Vec<Value> = by_text
+        .into_iter()
+        .take(TOP_LOCATIONS)
+        .map(|(text, (n, points))| json!({ "location": text, "count": n, "points": points }))
+        .collect();
+    let wards: Vec<Value> = summary
+        .by_ward
+        .iter()
+        .filter_map(|(w, n)| {
+            let ward = snapshot.wards.as_ref()?.ward((*w)?)?;
+            Some(json!({ "code": ward.code, "name": ward.name, "count": n }))
+        })
+        .collect();
+    json!({
+        "count": visible(state, role, summary.total),
+        "by_category": by_category(t, &summary.by_category),
+        "by_month": by_month(summary, range(snapshot, selection)),
+        "top_locations": top_locations,
+        "wards": wards,
+        "months_selected": snapshot.months(selection),
+        "data_version": snapshot.data_version,
+    })
+}
+
+/// `GET /api/summary`: the selection's total, its change against the previous equal period,
+/// and counts by category and month.
+pub(super) async fn summary(
+    State(state): State<AppState>,
+    query: Result<Query<Pairs>, QueryRejection>,
+    headers: HeaderMap,
+) -> Result<axum::Json<Value>, ApiError> {
+    let pairs = query_pairs(query)?;
+    let snapshot = state.snapshot();
+    let selection = parse_selection(&pairs, &snapshot.table, snapshot.wards.as_ref(), &[])?;
+    let role = role_of(&headers);
+    let st = state.clone();
+    let body = tokio::task::spawn_blocking(move || {
+        let t = &snapshot.table;
+        let current = summarise(t, &selection.filter, Scope::All);
+        let range = range(&snapshot, &selection);
+        let previous = range.map(|(from, to)| {
+            let (pf, pt) = previous_period(from, to);
+            let available = snapshot.month_span.is_some_and(|(first, _)| first <= pf);
+            let count = available.then(|| {
+                let filter = Filter { from: Some(pf), to: Some(pt), ..selection.filter.clone() };
+                summarise(t, &filter, Scope::All).total
+            });
+            (pf, pt, count)
+        });
+        let change = match previous {
+            Some((_, _, Some(prev))) => {
+                let diff = i128::from(current.total) - i128::from(prev);
+                #[expect(clippy::cast_precision_loss, reason = "counts are far below 2^52")]
+                let percent = (prev > 0).then(|| diff as f64 / prev as f64 * 100.0);
+                json!({ "absolute": diff, "percent": percent })
+            }
+            _ => Value::Null,
+        };
+        json!({
+            "incidents": visible(&st, role, current.total),
+            "months_selected": snapshot.months(&selection),
+            "from": range.map(|r| r.0.to_string()),
+            "to": range.map(|r| r.1.to_string()),
+            "previous": previous.map(|(pf, pt, count)| json!({
+                "from": pf.to_string(),
+                "to": pt.to_string(),
+                "incidents": count,
+                "available": count.is_some(),
+            })),
+            "change": change,
+            "by_category": by_category(t, &current.by_category),
+            "by_month": by_month(&current, range),
+            "data_version": snapshot.data_version,
+        })
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e))?;
+    Ok(axum::Json(body))
+}
+
+/// `GET /api/cells/{h3}`: one cell's counts by category and month, top locations and wards.
+pub(super) async fn cell(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<Pairs>, QueryRejection>,
+    headers: HeaderMap,
+) -> Result<axum::Json<Value>, ApiError> {
+    let text = path_segments(path)?;
+    let cell: CellIndex = text
+        .parse()
+        .ok()
+        .filter(|c: &CellIndex| hexwatch_core::INDEXED_RESOLUTIONS.contains(&u8::from(c.resolution())))
+        .ok_or_else(|| {
+            ApiError::bad_parameter(
+                "h3",
+                format!("invalid h3 (got {text:?}): an H3 cell index of resolution 5 to 12"),
+            )
+        })?;
+    let pairs = query_pairs(query)?;
+    let snapshot = state.snapshot();
+    let selection = parse_selection(&pairs, &snapshot.table, snapshot.wards.as_ref(), &[])?;
+    let role = role_of(&headers);
+    let st = state.clone();
+    let body = tokio::task::spawn_blocking(move || {
+        let summary = summarise(&snapshot.table, &selection.filter, Scope::Cell(cell));
+        let mut body = detail_body(&st, &snapshot, role, &selection, &summary);
+        let area_km2 = cell.area_km2();
+        let count = u32::try_from(summary.total).unwrap_or(u32::MAX);
+        body["h3"] = json!(cell.to_string());
+        body["res"] = json!(u8::from(cell.resolution()));
+        body["area_km2"] = json!(area_km2);
+        body["density_per_km2_month"] =
+            json!(density_per_km2_month(count, area_km2, snapshot.months(&selection)));
+        body
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e))?;
+    Ok(axum::Json(body))
+}
+
+fn refuse_area(pairs: &Pairs) -> Result<(), ApiError> {
+    if pairs.iter().any(|(k, _)| k == "area") {
+        return Err(ApiError::bad_parameter(
+            "area",
+            "area does not apply here: these routes are about wards",
+        ));
+    }
+    Ok(())
+}
+
+/// `GET /api/wards/{code}`: one ward's counts by category and month, and top locations.
+pub(super) async fn ward(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<Pairs>, QueryRejection>,
+    headers: HeaderMap,
+) -> Result<axum::Json<Value>, ApiError> {
+    let code = path_segments(path)?;
+    let pairs = query_pairs(query)?;
+    refuse_area(&pairs)?;
+    let snapshot = state.snapshot();
+    let wards =
+        snapshot.wards.as_ref().ok_or_else(|| ApiError::not_found("no ward boundaries are configured"))?;
+    let id = wards.find_code(&code).ok_or_else(|| ApiError {
+        parameter: Some("code".to_owned()),
+        ..ApiError::not_found(format!("no ward with code {code:?}; see /api/meta areas"))
+    })?;
+    let selection = parse_selection(&pairs, &snapshot.table, snapshot.wards.as_ref(), &[])?;
+    let role = role_of(&headers);
+    let st = state.clone();
+    let body = tokio::task::spawn_blocking(move || {
+        let summary = summarise(&snapshot.table, &selection.filter, Scope::Ward(id));
+        let mut body = detail_body(&st, &snapshot, role, &selection, &summary);
+        let ward = snapshot.wards.as_ref().and_then(|w| w.ward(id));
+        let area_km2 = ward.map_or(0.0, hexwatch_core::Ward::area_km2);
+        let count = u32::try_from(summary.total).unwrap_or(u32::MAX);
+        body["code"] = json!(ward.map(|w| w.code.clone()));
+        body["name"] = json!(ward.map(|w| w.name.clone()));
+        body["area_km2"] = json!(area_km2);
+        body["density_per_km2_month"] =
+            json!(density_per_km2_month(count, area_km2, snapshot.months(&selection)));
+        body
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e))?;
+    Ok(axum::Json(body))
+}
+
+/// `GET /api/wards?format=json|csv|geojson`: every ward's counts for the selection.
+pub(super) async fn wards(
+    State(state): State<AppState>,
+    query: Result<Query<Pairs>, QueryRejection>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let pairs = query_pairs(query)?;
+    refuse_area(&pairs)?;
+    let format = pairs.iter().find(|(k, _)| k == "format").map_or("json", |(_, v)| v.as_str()).to_owned();
+    if !["json", "csv", "geojson"].contains(&format.as_str()) {
+        return Err(ApiError::bad_parameter(
+            "format",
+            format!("invalid format (got {format:?}): json, csv or geojson"),
+        ));
+    }
+    let snapshot = state.snapshot();
+    let selection = parse_selection(&pairs, &snapshot.table, snapshot.wards.as_ref(), &["format"])?;
+    let role = role_of(&headers);
+    let st = state.clone();
+    tokio::task::spawn_blocking(move || {
+        let Some(index) = snapshot.wards.as_ref() else {
+            return Err(ApiError::not_found("no ward boundaries are configured"));
+        };
+        let filter = Filter { area: AreaFilter::All, ..selection.filter.clone() };
+        let counts = aggregate_wards(&snapshot.table, &filter, index.wards().len());
+        let rows: Vec<WardRow> = index
+            .wards()
+            .iter()
+            .zip(counts)
+            .filter(|(_, c)| visible(&st, role, c.iter().sum()).is_some())
+            .map(|(w, counts)| WardRow { code: w.code.clone(), name: w.name.clone(), area_km2: w.area_km2(), counts })
+            .collect();
+        let months = snapshot.months(&selection);
+        let t = &snapshot.table;
+        let properties = |r: &WardRow| {
+            let mut p = serde_json::Map::new();
+            p.insert("code".into(), json!(r.code));
+            p.insert("name".into(), json!(r.name));
+            p.insert("area_km2".into(), json!(r.area_km2));
+            p.insert("count".into(), json!(r.total()));
+            p.insert("density_per_km2_month".into(), json!(r.density_per_km2_month(months)));
+            for (c, n) in t.categories().iter().zip(&r.counts) {
+                p.insert(c.property(), json!(n));
+            }
+            p
+        };
+        let (content_type, body) = match format.as_str() {
+            "csv" => ("text/csv; charset=utf-8", hexwatch_io::wards_csv(t, &rows, months).map_err(|e| ApiError::internal(&e))?),
+            "geojson" => {
+                let outlines = st.0.config.wards.as_ref().map(|w| &w.outlines);
+                let features: Vec<geojson::Feature> = rows
+                    .iter()
+                    .filter_map(|r| {
+                        let outline = outlines?.features.iter().find(|f| f.property("code").and_then(Value::as_str) == Some(r.code.as_str()))?;
+                        Some(geojson::Feature { properties: Some(properties(r)), ..outline.clone() })
+                    })
+                    .collect();
+                let fc = geojson::FeatureCollection { bbox: None, features, foreign_members: None };
+                ("application/geo+json", geojson::GeoJson::from(fc).to_string())
+            }
+            _ => {
+                let list: Vec<Value> = rows.iter().map(|r| Value::Object(properties(r))).collect();
+                ("application/json", json!({ "wards": list, "months_selected": months, "data_version": snapshot.data_version }).to_string())
+            }
+        };
+        Ok(([(header::CONTENT_TYPE, HeaderValue::from_static(content_type))], body).into_response())
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e))?
+}

@@ -1,0 +1,124 @@
+//! End to end: the summary, cell, ward and export routes over the real data, checked against
+//! the figures of the main-job issue and SOURCE.md, and against counts computed here from the
+//! CSV files with `csv` and `flate2` only (BCP rows by their `LSOA name`, which SOURCE.md shows
+//! selects exactly the rows the wards do).
+
+#![allow(clippy::unwrap_used, clippy::panic, reason = "test set-up fails loudly")]
+
+use std::collections::BTreeMap;
+
+mod common;
+use common::{data_dir, get, start_server};
+
+/// BCP ASB and violence rows per month, straight from the CSV files.
+fn bcp_asb_violence_by_month() -> BTreeMap<String, u64> {
+    let mut by_month = BTreeMap::new();
+    for entry in std::fs::read_dir(data_dir().join("police-uk-dorset-2025")).unwrap() {
+        let path = entry.unwrap().path();
+        if !path.to_string_lossy().ends_with(".csv.gz") {
+            continue;
+        }
+        let mut reader =
+            csv::Reader::from_reader(flate2::read::GzDecoder::new(std::fs::File::open(&path).unwrap()));
+        let headers = reader.headers().unwrap().clone();
+        let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+        let (month, lsoa, kind) = (col("Month"), col("LSOA name"), col("Crime type"));
+        for record in reader.records() {
+            let r = record.unwrap();
+            let wanted = matches!(&r[kind], "Anti-social behaviour" | "Violence and sexual offences");
+            if wanted && r[lsoa].starts_with("Bournemouth, Christchurch and Poole") {
+                *by_month.entry(r[month].to_owned()).or_insert(0) += 1;
+            }
+        }
+    }
+    by_month
+}
+
+fn json(url: &str) -> serde_json::Value {
+    let (status, body) = get(url);
+    assert_eq!(status, 200, "{url}: {}", String::from_utf8_lossy(&body));
+    serde_json::from_slice(&body).unwrap()
+}
+
+#[test]
+fn summary_compares_with_the_previous_equal_period() {
+    let server = start_server();
+    let reference = bcp_asb_violence_by_month();
+    let sum = |months: &[&str]| months.iter().map(|m| reference[*m]).sum::<u64>();
+    let h2 = ["2025-07", "2025-08", "2025-09", "2025-10", "2025-11", "2025-12"];
+    let h1 = ["2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06"];
+    let filters = "category=anti-social-behaviour,violent-crime&area=bcp";
+    let s = json(&format!("{}/api/summary?{filters}&from=2025-07&to=2025-12", server.base));
+    assert_eq!(s["incidents"], sum(&h2));
+    assert_eq!(
+        (s["previous"]["from"].as_str(), s["previous"]["to"].as_str()),
+        (Some("2025-01"), Some("2025-06"))
+    );
+    assert_eq!(s["previous"]["incidents"], sum(&h1));
+    assert_eq!(s["change"]["absolute"], i64::try_from(sum(&h2)).unwrap() - i64::try_from(sum(&h1)).unwrap());
+    let months: Vec<_> =
+        s["by_month"].as_array().unwrap().iter().map(|m| m["count"].as_u64().unwrap()).collect();
+    assert_eq!(months, h2.map(|m| reference[m]));
+    // The whole year: 8,619 ASB + 11,051 violence (SOURCE.md); 2024 is outside the data.
+    let year = json(&format!("{}/api/summary?{filters}", server.base));
+    assert_eq!(year["incidents"], 19_670);
+    assert_eq!(year["previous"]["available"], false);
+    assert!(year["previous"]["incidents"].is_null() && year["change"].is_null());
+}
+
+#[test]
+fn cell_and_ward_details_match_the_issue_figures() {
+    let server = start_server();
+    let cell =
+        json(&format!("{}/api/cells/891959710bbffff?category=anti-social-behaviour&area=bcp", server.base));
+    assert_eq!(cell["count"], 244);
+    assert_eq!(cell["res"], 9);
+    let by_month: u64 =
+        cell["by_month"].as_array().unwrap().iter().map(|m| m["count"].as_u64().unwrap()).sum();
+    assert_eq!(by_month, 244);
+    let top: Vec<_> =
+        cell["top_locations"].as_array().unwrap().iter().map(|l| l["count"].as_u64().unwrap()).collect();
+    assert!(
+        !top.is_empty() && top.windows(2).all(|w| w[0] >= w[1]) && top.iter().sum::<u64>() <= 244,
+        "{top:?}"
+    );
+    let ward =
+        json(&format!("{}/api/wards/E05012653?category=anti-social-behaviour,violent-crime", server.base));
+    assert_eq!((ward["name"].as_str(), ward["count"].as_u64()), (Some("Bournemouth Central"), Some(3_611)));
+    let (status, _) = get(&format!("{}/api/cells/not-a-cell", server.base));
+    assert_eq!(status, 400);
+    let (status, _) = get(&format!("{}/api/wards/E99999999", server.base));
+    assert_eq!(status, 404);
+    let (status, _) = get(&format!("{}/api/wards/E05012653?area=bcp", server.base));
+    assert_eq!(status, 400);
+}
+
+#[test]
+fn exports_add_up() {
+    let server = start_server();
+    let (status, body) = get(&format!("{}/api/wards?format=csv", server.base));
+    assert_eq!(status, 200);
+    let mut reader = csv::Reader::from_reader(body.as_slice());
+    let headers = reader.headers().unwrap().clone();
+    let count = headers.iter().position(|h| h == "count").unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 33);
+    assert_eq!(rows.iter().map(|r| r[count].parse::<u64>().unwrap()).sum::<u64>(), 34_900);
+    let fc = json(&format!("{}/api/wards?format=geojson&category=anti-social-behaviour", server.base));
+    let asb: u64 =
+        fc["features"].as_array().unwrap().iter().map(|f| f["properties"]["count"].as_u64().unwrap()).sum();
+    assert_eq!(asb, 8_619);
+    let (status, body) = get(&format!(
+        "{}/api/hotspots?format=csv&res=9&category=anti-social-behaviour&area=bcp&limit=10000",
+        server.base
+    ));
+    assert_eq!(status, 200);
+    let mut reader = csv::Reader::from_reader(body.as_slice());
+    let first = reader.records().next().unwrap().unwrap();
+    assert_eq!((&first[1], &first[3]), ("891959710bbffff", "244"));
+    let total: u64 = std::iter::once(first)
+        .chain(reader.records().map(Result::unwrap))
+        .map(|r| r[3].parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(total, 8_619);
+}
