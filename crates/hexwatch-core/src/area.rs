@@ -25,8 +25,10 @@ pub struct Ward {
     pub code: String,
     /// Ward name as published, e.g. `Alderney & Bourne Valley`.
     pub name: String,
-    /// Boundary in EPSG:27700 metres (x = easting, y = northing).
+    /// Boundary in EPSG:27700 metres (x = easting, y = northing), for membership.
     pub boundary_bng: MultiPolygon<f64>,
+    /// Boundary in WGS84 degrees (x = longitude), for H3 study areas and maps.
+    pub boundary_wgs84: MultiPolygon<f64>,
 }
 
 impl Ward {
@@ -134,7 +136,12 @@ mod tests {
 
     fn square(code: &str, x0: f64, y0: f64, side: f64) -> Ward {
         let p = polygon![(x: x0, y: y0), (x: x0 + side, y: y0), (x: x0 + side, y: y0 + side), (x: x0, y: y0 + side)];
-        Ward { code: code.into(), name: code.into(), boundary_bng: MultiPolygon::new(vec![p]) }
+        Ward {
+            code: code.into(),
+            name: code.into(),
+            boundary_bng: MultiPolygon::new(vec![p]),
+            boundary_wgs84: MultiPolygon::new(vec![]),
+        }
     }
 
     fn at(e: f64, n: f64) -> BngPoint {

@@ -33,6 +33,7 @@
 //! - [`Filter`], [`AreaFilter`]: the selection shared by tiles and the API.
 //! - [`aggregate_cells`]: counts per H3 cell and category as a mergeable partial.
 //! - [`summarise`], [`aggregate_wards`]: totals by category, month, location and ward.
+//! - [`stats`]: study area, Getis-Ord Gi* with FDR, local Moran's I, emerging hot spots.
 //! - [`Role`], [`DisclosurePolicy`]: who sees what.
 
 mod aggregate;
@@ -41,6 +42,7 @@ mod category;
 mod disclosure;
 mod filter;
 mod incident;
+pub mod stats;
 mod summary;
 mod time;
 mod units;

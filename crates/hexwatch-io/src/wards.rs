@@ -101,7 +101,7 @@ impl WardSet {
                 projector.to_bng(c.x, c.y).map(|p| geo::coord! { x: p.easting_m, y: p.northing_m })
             });
             let bng = bng.map_err(|cause| WardSetError::Projection { path: path.into(), cause })?;
-            rows.push((Ward { code, name, boundary_bng: bng }, wgs84));
+            rows.push((Ward { code, name, boundary_bng: bng, boundary_wgs84: wgs84.clone() }, wgs84));
         }
         rows.sort_by(|a, b| a.0.code.cmp(&b.0.code));
         let outlines = rows
