@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
-# All tests: unit, property, doc, public-API and end-to-end tests over the real data in data/.
+# All tests: unit, property, doc, public-API and end-to-end tests over the real data in data/,
+# then the browser tests of the map (web/tests/, Debian's Chromium driven by playwright-core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo test --workspace --all-targets
 cargo test --workspace --doc
+
+# Browser tests: they start target/debug/hexwatch themselves on a fresh store.
+cargo build -p hexwatch
+[ -d web/node_modules/playwright-core ] || npm ci --prefix web --no-audit --no-fund
+node --test web/tests/

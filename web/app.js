@@ -1,134 +1,64 @@
-// hexwatch front end: H3 incident density tiles over ward outlines, with filters kept
-// in the URL. Plain ES module, no build step; MapLibre comes from node_modules (npm ci).
+// hexwatch front end: H3 incident density tiles over ward outlines, a summary of the
+// selection, details of a clicked cell or ward, a month player and exports. Filters, view,
+// layers and selection live in the URL. Plain ES modules, no build step: MapLibre and uPlot
+// come from node_modules (npm ci). The map's layers come from the registry below.
 import * as maplibregl from './node_modules/maplibre-gl/dist/maplibre-gl.mjs';
+import { apiUrl, fetchBlob, fetchJson, pendingWork, track } from './lib/api.js';
+import { monthlyChart } from './lib/chart.js';
+import { renderDetail, renderDetailMessage } from './lib/detail.js';
+import { mapPng, saveBlob } from './lib/export.js';
+import { legendNodes } from './lib/legend.js';
+import { changedKeys, defaultCategories, filterPairs, filtersChanged, PINNABLE_RES, stateFromUrl, urlQuery } from './lib/state.js';
+import { $, el, fmt1, fmtInt, fmtSigned, listNames, monthLabel, rangeLabel, sleep } from './lib/util.js';
+import cellsLayer from './layers/cells.js';
+import wardDensityLayer from './layers/ward-density.js';
+import wardsLayer from './layers/wards.js';
 
-// Fixed logarithmic classes in incidents per km² per month. The unit is already
-// normalised by cell area and months, so one scale is valid at every zoom/resolution;
-// never rescale to the data in view, or colours would stop being comparable.
-const DENSITY_BREAKS = [1, 3, 10, 30, 100, 300, 1000, 3000, 10000];
-// Reversed "magma": pale yellow → orange → red → purple; perceptually uniform and
-// readable with the common colour-vision deficiencies. One colour per class (breaks + 1).
-const DENSITY_COLOURS = ['#fcfdbf', '#fecf92', '#fea16e', '#fa7d5e', '#e95462',
-  '#cf4070', '#ad347c', '#832681', '#5f187f', '#3b0f70'];
+// ---------------------------------------------------------------- the layer registry
+// One entry per layer (see web/README.md, "Adding a layer"). Within each drawing slot
+// (base, data, outline, highlight) later entries draw on top; the layer switcher, the
+// legend (top layer first), map clicks, detail kinds and exports are all built from it.
+export const LAYERS = [wardsLayer, wardDensityLayer, cellsLayer];
+const SLOTS = ['base', 'data', 'outline', 'highlight'];
 
-const DEFAULT_CATEGORY_SLUGS = ['anti-social-behaviour', 'violent-crime'];
-const DEFAULT_CATEGORY_NAMES = ['Anti-social behaviour', 'Violence and sexual offences'];
-const INITIAL_VIEW = { center: [-1.86, 50.74], zoom: 11.5 };
-const CELLS_MINZOOM = 5;
-const CELLS_MAXZOOM = 18; // tiles are over-zoomed beyond this, so the grid stops refining
-const PINNABLE_RES = [5, 6, 7, 8, 9, 10, 11, 12];
+const INITIAL_VIEW = { center: [-1.89, 50.73], zoom: 11.1 }; // BCP at H3 resolution 8
 const FALLBACK_ZOOM_RES = [[0, 5], [8, 6], [10, 7], [11, 8], [13, 9], [14, 10], [16, 11], [17, 12]]
   .map(([min_zoom, res]) => ({ min_zoom, res }));
-const ATTRIBUTION = 'Contains public sector information licensed under the Open Government Licence v3.0. '
+// Average H3 hexagon edge length by resolution (H3 v4 tables), for the resolution menu.
+const EDGE = { 5: '8.5 km', 6: '3.2 km', 7: '1.2 km', 8: '460 m', 9: '174 m', 10: '66 m', 11: '25 m', 12: '9 m' };
+const FALLBACK_ATTRIBUTION = 'Contains public sector information licensed under the Open Government Licence v3.0 (data.police.uk). '
   + 'Ward boundaries: Source: Office for National Statistics licensed under the Open Government Licence v.3.0. '
   + 'Contains OS data © Crown copyright and database right 2020.';
 const MAPLIBRE_ATTRIBUTION = '<a href="https://maplibre.org/" target="_blank" rel="noopener">MapLibre</a>';
-
-const $ = (id) => document.getElementById(id);
-const fmtInt = new Intl.NumberFormat('en-GB');
-const fmt1 = new Intl.NumberFormat('en-GB', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const PLAY_STEP_MS = 1200; // at least this long on each month (longer while tiles load)
+const CELL_MAXZOOM_TILES = 18;
 
 // ---------------------------------------------------------------- status bar
+let statusTimer = null;
 function showStatus(message, kind = 'error') {
+  clearTimeout(statusTimer);
   $('status-text').textContent = message;
   $('status').className = kind;
   $('status').hidden = false;
+  if (kind === 'done') statusTimer = setTimeout(clearStatus, 5000);
 }
 function clearStatus() { $('status').hidden = true; }
 $('status-close').addEventListener('click', clearStatus);
 
-/** Turns the server's `{"error", "parameter"}` body (if any) into one readable line. */
-function describeServerError(status, statusText, body, what) {
-  if (body && typeof body.error === 'string') {
-    return `Server rejected ${what}: ${body.error}` + (body.parameter ? ` (parameter “${body.parameter}”)` : '');
-  }
-  if (status === 0) return `Cannot reach the server for ${what}.`;
-  return `Server error for ${what}: HTTP ${status} ${statusText || ''}`.trim();
-}
-
-async function fetchJson(url, what) {
-  let response;
-  try {
-    response = await fetch(url, { headers: { Accept: 'application/json' } });
-  } catch {
-    throw new Error(describeServerError(0, '', null, what));
-  }
-  const body = await response.json().catch(() => null);
-  if (!response.ok) throw new Error(describeServerError(response.status, response.statusText, body, what));
-  if (body === null) throw new Error(`Server sent invalid JSON for ${what}.`);
-  return body;
-}
-
-// ---------------------------------------------------------------- state <-> URL
-// Keep ',', ':' and '/' literal (legal in a query) so URLs stay readable: category=a,b&area=ward:E05….
-const enc = (v) => encodeURIComponent(v).replace(/%(2C|3A|2F)/gi, (m) => decodeURIComponent(m));
-const queryString = (pairs) => pairs.map(([k, v]) => `${k}=${enc(v)}`).join('&');
-
-/** Filter parameters shared by the tile URL and the page URL. */
-function filterPairs(state) {
-  const pairs = [['category', state.categories.join(',')], ['from', state.from], ['to', state.to]];
-  pairs.push(['area', state.area || 'all']);
-  if (state.res !== null) pairs.push(['res', String(state.res)]);
-  return pairs;
-}
-
-function defaultCategories(meta) {
-  const picked = meta.categories
-    .filter((c) => DEFAULT_CATEGORY_SLUGS.includes(c.slug) || DEFAULT_CATEGORY_NAMES.includes(c.name))
-    .map((c) => c.slug);
-  return picked.length ? picked : meta.categories.map((c) => c.slug);
-}
-
-/** Reads filters and view from the page URL, dropping anything /api/meta does not know. */
-function stateFromUrl(meta) {
-  const p = new URLSearchParams(location.search);
-  const months = meta.months.list;
-  const slugs = new Set(meta.categories.map((c) => c.slug));
-  const state = {
-    categories: p.has('category')
-      ? p.get('category').split(',').filter((s) => slugs.has(s))
-      : defaultCategories(meta),
-    from: months.includes(p.get('from')) ? p.get('from') : meta.months.first,
-    to: months.includes(p.get('to')) ? p.get('to') : meta.months.last,
-    // BCP is the partnership's study area, so it is the default; 'all' keeps every incident.
-    area: p.get('area') === 'all' || meta.areas.some((a) => a.id === p.get('area'))
-      ? p.get('area')
-      : (meta.areas.some((a) => a.id === 'bcp') ? 'bcp' : 'all'),
-    res: PINNABLE_RES.includes(Number(p.get('res'))) ? Number(p.get('res')) : null,
-    view: null,
-  };
-  if (state.from > state.to) [state.from, state.to] = [state.to, state.from];
-  const view = (p.get('map') || '').split('/').map(Number);
-  if (view.length === 3 && view.every(Number.isFinite)) {
-    state.view = { zoom: view[0], center: [view[2], view[1]] };
-  }
-  return state;
-}
-
-function writeUrl(state, map) {
-  const c = map.getCenter();
-  const view = `${map.getZoom().toFixed(2)}/${c.lat.toFixed(5)}/${c.lng.toFixed(5)}`;
-  const qs = queryString([...filterPairs(state), ['map', view]]);
-  history.replaceState(null, '', `${location.pathname}?${qs}`);
-}
-
-const tileUrl = (state) => `${location.origin}/tiles/cells/{z}/{x}/{y}?${queryString(filterPairs(state))}`;
-
 // ---------------------------------------------------------------- helpers
-function monthLabel(ym) {
-  const [y, m] = ym.split('-').map(Number);
-  return new Date(Date.UTC(y, m - 1)).toLocaleDateString('en-GB', { month: 'short', year: 'numeric', timeZone: 'UTC' });
-}
-const monthsBetween = (meta, from, to) => meta.months.list.indexOf(to) - meta.months.list.indexOf(from) + 1;
-const categoryProperty = (c) => c.property || `count_${c.slug.replaceAll('-', '_')}`;
-
-/** H3 resolution the server uses for the tiles now on screen (see /api/meta zoom_resolution). */
+/** H3 resolution of the tiles on screen (see /api/meta zoom_resolution). */
 function displayedResolution(meta, state, zoom) {
   if (state.res !== null) return state.res;
   // A 512 px source is requested at floor(zoom), and never beyond the source maxzoom.
-  const z = Math.min(Math.floor(zoom), CELLS_MAXZOOM);
+  const z = Math.min(Math.floor(zoom), CELL_MAXZOOM_TILES);
   const table = [...(meta.zoom_resolution || FALLBACK_ZOOM_RES)].sort((a, b) => a.min_zoom - b.min_zoom);
   return table.filter((e) => e.min_zoom <= z).at(-1)?.res ?? table[0].res;
+}
+
+/** A zoom at which `res` is what the automatic resolution shows. */
+function zoomForRes(meta, res) {
+  const entry = (meta.zoom_resolution || FALLBACK_ZOOM_RES).find((e) => e.res === res);
+  return entry ? entry.min_zoom + 0.5 : 13.5;
 }
 
 function bounds(features) {
@@ -138,179 +68,57 @@ function bounds(features) {
   return b.isEmpty() ? null : b;
 }
 
-function el(tag, props = {}, ...children) {
-  const e = Object.assign(document.createElement(tag), props);
-  e.append(...children);
-  return e;
+function areaName(meta, area) {
+  if (area === 'all') return 'all data (inside and outside BCP)';
+  if (area === 'bcp') return 'Bournemouth, Christchurch and Poole';
+  return meta.areas.find((a) => a.id === area)?.name || area;
 }
 
-// ---------------------------------------------------------------- page furniture
-function renderSummary(meta) {
+// ---------------------------------------------------------------- static page parts
+function renderControls(meta) {
   const n = meta.months.list.length;
   const counts = meta.counts || {};
-  const parts = [
-    `Data version ${meta.data_version}`,
-    `${n} month${n === 1 ? '' : 's'}: ${monthLabel(meta.months.first)} – ${monthLabel(meta.months.last)}`,
-    `time precision: ${meta.time_precision}`,
-  ];
-  if (Number.isFinite(counts.incidents)) {
-    parts.push(`${fmtInt.format(counts.incidents)} incidents in the store (all categories and months)`);
-  }
-  $('summary').textContent = parts.join(' · ');
-}
+  $('data-line').replaceChildren(
+    el('p', {}, `police.uk street-level data, ${rangeLabel(meta.months.first, meta.months.last)} (${n} month${n === 1 ? '' : 's'})`,
+      Number.isFinite(counts.incidents) ? `: ${fmtInt.format(counts.incidents)} incidents, all categories.` : '.'),
+    el('p', {}, `Data version ${meta.data_version}. Time precision: ${meta.time_precision}. Locations are police.uk's anonymised map points.`));
 
-function renderFilters(meta, state) {
-  $('categories').replaceChildren(...meta.categories.map((c) => el('label', {},
-    el('input', { type: 'checkbox', value: c.slug, checked: state.categories.includes(c.slug) }),
-    el('span', { textContent: c.name }),
-    el('span', { className: 'n', textContent: Number.isFinite(c.count) ? fmtInt.format(c.count) : '' }))));
+  $('categories').replaceChildren(...meta.categories.map((c) => el('label', { className: 'check' },
+    el('input', { type: 'checkbox', value: c.slug, name: 'category' }),
+    el('span', { className: 'check-label', textContent: c.name }),
+    el('span', { className: 'n', textContent: Number.isFinite(c.count) ? fmtInt.format(c.count) : '', attrs: { 'aria-hidden': 'true' } }))));
 
-  for (const id of ['month-from', 'month-to']) {
-    $(id).replaceChildren(...meta.months.list.map((m) => el('option', { value: m, textContent: monthLabel(m) })));
-  }
-  $('month-from').value = state.from;
-  $('month-to').value = state.to;
+  const last = Math.max(0, n - 1);
+  for (const id of ['month-from', 'month-to']) Object.assign($(id), { min: 0, max: last, step: 1 });
+  $('range-first').textContent = monthLabel(meta.months.first);
+  $('range-last').textContent = monthLabel(meta.months.last);
 
-  const wards = meta.areas.filter((a) => a.id.startsWith('ward:'))
-    .sort((a, b) => a.name.localeCompare(b.name, 'en-GB'));
+  const wards = meta.areas.filter((a) => a.id.startsWith('ward:')).sort((a, b) => a.name.localeCompare(b.name, 'en-GB'));
   const others = meta.areas.filter((a) => a.id !== 'bcp' && !a.id.startsWith('ward:'));
   $('area').replaceChildren(
+    ...(meta.areas.some((a) => a.id === 'bcp') ? [el('option', { value: 'bcp', textContent: 'BCP: all 33 wards' })] : []),
     el('option', { value: 'all', textContent: 'All data (incl. outside BCP)' }),
-    ...(meta.areas.some((a) => a.id === 'bcp') ? [el('option', { value: 'bcp', textContent: 'BCP (all wards)' })] : []),
     ...others.map((a) => el('option', { value: a.id, textContent: a.name })),
     el('optgroup', { label: 'Wards' }, ...wards.map((a) => el('option', { value: a.id, textContent: a.name }))));
-  $('area').value = state.area;
+  if (wards.length) $('area').options[0].textContent = `BCP: all ${wards.length} wards`;
 
-  $('res').replaceChildren(...PINNABLE_RES.map((r) => el('option', { value: r, textContent: `Resolution ${r}` })));
-  $('pin-res').checked = state.res !== null;
-  $('res').disabled = state.res === null;
-  $('res').value = String(state.res ?? 9);
+  $('res').replaceChildren(
+    el('option', { value: 'auto', textContent: 'Automatic (follows the zoom)' }),
+    ...PINNABLE_RES.map((r) => el('option', { value: String(r), textContent: `Resolution ${r}: edge ≈ ${EDGE[r]}` })));
 
-  // police.uk publishes month and approximate location only, so there is nothing to filter on.
   $('time-note').textContent = meta.time_precision === 'month'
-    ? 'police.uk data has month precision'
-    : `Hour and weekday filters are not available (time precision: ${meta.time_precision}).`;
-  updateMonthNote(meta, state);
-}
+    ? 'Unavailable: police.uk data has month precision.'
+    : `Unavailable until timestamped data exists (time precision: ${meta.time_precision}).`;
 
-function updateMonthNote(meta, state) {
-  const n = monthsBetween(meta, state.from, state.to);
-  $('month-note').textContent = `${n} month${n === 1 ? '' : 's'} selected; density is averaged per month.`;
-}
-
-/** Reads the form back into a new state object. */
-function stateFromForm(state) {
-  return {
-    ...state,
-    categories: [...$('categories').querySelectorAll('input:checked')].map((i) => i.value),
-    from: $('month-from').value,
-    to: $('month-to').value,
-    area: $('area').value,
-    res: $('pin-res').checked ? Number($('res').value) : null,
-  };
-}
-
-function renderLegend() {
-  const label = (i) => {
-    if (i === 0) return `< ${fmtInt.format(DENSITY_BREAKS[0])}`;
-    if (i === DENSITY_BREAKS.length) return `≥ ${fmtInt.format(DENSITY_BREAKS.at(-1))}`;
-    return `${fmtInt.format(DENSITY_BREAKS[i - 1])} – ${fmtInt.format(DENSITY_BREAKS[i])}`;
-  };
-  $('legend-classes').replaceChildren(...DENSITY_COLOURS.map((colour, i) => el('li', {},
-    el('span', { className: 'swatch', style: `background:${colour}` }), label(i))));
-}
-
-function updateResolutionLine(meta, state, map) {
-  const zoom = map.getZoom();
-  let text;
-  if (zoom < CELLS_MINZOOM) text = `Zoom in to see cells (from zoom ${CELLS_MINZOOM}).`;
-  else if (state.res !== null) text = `H3 resolution ${state.res} (pinned)`;
-  else text = `H3 resolution ${displayedResolution(meta, state, zoom)} at zoom ${Math.floor(zoom)}`;
-  $('legend-res').textContent = text;
-}
-
-// ---------------------------------------------------------------- map style
-// With no category ticked there is nothing to ask the server for: hide the cells instead.
-const cellsVisibility = (state) => (state.categories.length ? 'visible' : 'none');
-function noCategoryNotice(state) {
-  if (!state.categories.length) showStatus('No category selected: tick at least one category to see cells.', 'info');
-}
-
-function buildStyle(state) {
-  const densityColour = ['step', ['to-number', ['get', 'density_per_km2_month'], 0], DENSITY_COLOURS[0]];
-  DENSITY_BREAKS.forEach((b, i) => densityColour.push(b, DENSITY_COLOURS[i + 1]));
-  const SELECTED = ['boolean', ['feature-state', 'selected'], false];
-  return {
-    version: 8,
-    sources: {
-      cells: {
-        type: 'vector',
-        tiles: [tileUrl(state)],
-        tileSize: 512,
-        minzoom: CELLS_MINZOOM,
-        maxzoom: CELLS_MAXZOOM,
-        // H3 ids exceed 2^53, so they travel as a string property, never as the feature id.
-        promoteId: { cells: 'h3' },
-      },
-      wards: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
-    },
-    layers: [
-      { id: 'background', type: 'background', paint: { 'background-color': '#eceee9' } },
-      // Faint fill: context for where wards are, and the hit-test layer for popups.
-      { id: 'wards-fill', type: 'fill', source: 'wards', paint: { 'fill-color': '#ffffff', 'fill-opacity': 0.55 } },
-      {
-        id: 'cells-fill', type: 'fill', source: 'cells', 'source-layer': 'cells',
-        layout: { visibility: cellsVisibility(state) },
-        paint: {
-          'fill-color': densityColour,
-          'fill-opacity': ['case', ['boolean', ['feature-state', 'hover'], false], 0.92, 0.72],
-        },
-      },
-      {
-        id: 'cells-line', type: 'line', source: 'cells', 'source-layer': 'cells',
-        layout: { visibility: cellsVisibility(state) },
-        paint: {
-          'line-color': ['case', SELECTED, '#111111', 'rgba(60, 30, 70, 0.35)'],
-          // A zoom curve must be the outermost expression, so the selection test goes inside.
-          'line-width': ['interpolate', ['linear'], ['zoom'],
-            6, ['case', SELECTED, 2, 0.2], 12, ['case', SELECTED, 2.5, 0.5], 16, ['case', SELECTED, 3, 1]],
-        },
-      },
-      { id: 'wards-line', type: 'line', source: 'wards', paint: { 'line-color': '#35506b', 'line-width': 1.2, 'line-opacity': 0.8 } },
-      {
-        id: 'wards-selected', type: 'line', source: 'wards', filter: ['==', ['get', 'code'], ''],
-        paint: { 'line-color': '#1d3550', 'line-width': 3 },
-      },
-    ],
-  };
-}
-
-// ---------------------------------------------------------------- popup
-function popupContent(meta, props, wardNames) {
-  const row = (k, v) => el('tr', {}, el('th', { textContent: k }), el('td', { textContent: v }));
-  const known = new Map(meta.categories.map((c) => [categoryProperty(c), c.name]));
-  const byCategory = Object.entries(props)
-    .filter(([k, v]) => k.startsWith('count_') && Number(v) > 0)
-    .map(([k, v]) => [known.get(k) || k.slice(6).replaceAll('_', ' '), Number(v)])
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-  const density = Number(props.density_per_km2_month);
-  return el('div', { className: 'cell-popup' },
-    el('h3', { textContent: String(props.h3) }),
-    el('table', {},
-      row('H3 resolution', String(props.res)),
-      row('Incidents', fmtInt.format(Number(props.count))),
-      row('Density', `${fmt1.format(density)} per km² per month`),
-      ...(Number.isFinite(Number(props.area_km2)) ? [row('Cell area', `${Number(props.area_km2).toFixed(3)} km²`)] : [])),
-    el('p', { className: 'sub', textContent: 'By category' }),
-    el('table', {}, ...(byCategory.length ? byCategory.map(([name, n]) => row(name, fmtInt.format(n)))
-      : [row('none reported', '')])),
-    el('p', { className: 'sub', textContent: wardNames.length > 1 ? 'Wards' : 'Ward' }),
-    el('div', { textContent: wardNames.length ? wardNames.join(', ') : 'Outside every ward' }));
+  $('layer-list').replaceChildren(...LAYERS.slice().reverse().map((l) => el('div', { className: 'layer-item' },
+    el('label', { className: 'check' },
+      el('input', { type: 'checkbox', id: `layer-${l.id}`, value: l.id, name: 'layer', attrs: { 'aria-describedby': `layer-${l.id}-note` } }),
+      el('span', { className: 'check-label', textContent: l.label })),
+    el('p', { className: 'note layer-note', id: `layer-${l.id}-note`, textContent: l.description || '' }))));
 }
 
 // ---------------------------------------------------------------- main
 async function main() {
-  renderLegend();
   const wardsRequest = fetchJson('/api/areas/wards', 'the ward boundaries').catch((err) => err);
   let meta;
   try {
@@ -319,20 +127,28 @@ async function main() {
     showStatus(`${err.message.replace(/\.?$/, '.')} The map cannot be shown.`);
     return;
   }
-  let wards = await wardsRequest;
-  if (wards instanceof Error) {
-    showStatus(wards.message); // not fatal: the cells still work without outlines
-    wards = { type: 'FeatureCollection', features: [] };
+  let wardOutlines = await wardsRequest;
+  if (wardOutlines instanceof Error) {
+    showStatus(wardOutlines.message); // not fatal: the cells still work without outlines
+    wardOutlines = { type: 'FeatureCollection', features: [] };
   }
 
-  let state = stateFromUrl(meta);
-  renderSummary(meta);
-  renderFilters(meta, state);
-  noCategoryNotice(state);
+  const kinds = {};
+  for (const layer of LAYERS) Object.assign(kinds, layer.details || {});
+  let state = stateFromUrl(meta, location.search, {
+    layerIds: LAYERS.map((l) => l.id),
+    defaultLayers: LAYERS.filter((l) => l.defaultVisible).map((l) => l.id),
+    selKinds: Object.keys(kinds),
+  });
+  renderControls(meta);
 
+  const basemap = typeof meta.basemap_style_url === 'string' && meta.basemap_style_url !== '';
   const map = new maplibregl.Map({
     container: 'map',
-    style: buildStyle(state),
+    // Without a basemap the page needs nothing beyond its own server: a plain background,
+    // with ward outlines for context. No symbol layers, so no glyphs are needed.
+    style: basemap ? meta.basemap_style_url
+      : { version: 8, sources: {}, layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#dfe3dc' } }] },
     center: state.view?.center ?? INITIAL_VIEW.center,
     zoom: state.view?.zoom ?? INITIAL_VIEW.zoom,
     maxZoom: 19,
@@ -341,88 +157,471 @@ async function main() {
     dragRotate: false,
     pitchWithRotate: false,
     attributionControl: false,
+    // Lets the PNG export copy the canvas at any moment.
+    canvasContextAttributes: { preserveDrawingBuffer: true },
   });
-  window.hexwatchMap = map;
   map.touchZoomRotate.disableRotation();
   map.keyboard.disableRotation();
-  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-left');
   // Licence terms require the attribution to stay visible, so never let it collapse.
-  map.addControl(new maplibregl.AttributionControl({ compact: false, customAttribution: [ATTRIBUTION, MAPLIBRE_ATTRIBUTION] }));
-  // Bottom corners stack upwards: the scale bar sits just above the attribution.
+  map.addControl(new maplibregl.AttributionControl({ compact: false, customAttribution: [meta.attribution || FALLBACK_ATTRIBUTION, MAPLIBRE_ATTRIBUTION] }));
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
   map.addControl({ onAdd: () => $('legend'), onRemove: () => {} }, 'bottom-left');
+  map.getCanvas().setAttribute('aria-label', 'Map of incident density. Arrow keys pan, plus and minus zoom.');
 
-  const wardBounds = new Map(wards.features.map((f) => [`ward:${f.properties?.code}`, bounds([f])]));
-  // Style calls throw before the style has loaded, so filter changes made earlier wait for it.
-  let loaded = false;
-  const pending = [];
-  map.on('load', () => {
-    loaded = true;
-    map.getSource('wards').setData(wards);
-    setWardHighlight();
-    pending.splice(0).forEach((run) => run());
-    document.body.dataset.mapLoaded = '1';
-  });
+  // The details card sits above the attribution and scale bar, whatever their height.
+  const bottomRight = document.querySelector('.maplibregl-ctrl-bottom-right');
+  new ResizeObserver(() => document.documentElement.style.setProperty('--attrib-h', `${bottomRight.offsetHeight}px`)).observe(bottomRight);
 
-  function setWardHighlight() {
-    const code = state.area.startsWith('ward:') ? state.area.slice(5) : '';
-    map.setFilter('wards-selected', ['==', ['get', 'code'], code]);
+  const ctx = {
+    meta,
+    map,
+    wardOutlines,
+    basemap,
+    get state() { return state; },
+    isOn: (id) => state.layers.includes(id),
+    displayedRes: () => displayedResolution(meta, state, map.getZoom()),
+    fetchJson,
+    fetchBlob,
+    boundsOf: bounds,
+    setArea: (area) => applyState({ ...state, area }, { moveToArea: true }),
+    /** File name stem for exports: hexwatch-<what>-<from>-<to>[-<area>]. */
+    fileStem: (what, { area = true } = {}) => ['hexwatch', what, state.from, state.to, area ? state.area.replace(':', '-') : null]
+      .filter(Boolean).join('-'),
+  };
+
+  // Which MapLibre layers belong to which registry entry.
+  const mapLayers = new Map(LAYERS.map((l) => [l.id, []]));
+  const isVisible = (layer) => state.layers.includes(layer.id) && (layer.available?.(ctx) ?? true);
+  let ready = false;
+
+  // ---- URL and form
+  function writeUrl() {
+    history.replaceState(null, '', `${location.pathname}?${urlQuery(state, map)}`);
   }
 
-  // ---- filters
-  let popup = null;
-  // Every failing tile fires its own error event: report each distinct status once per filter state.
-  const reportedErrors = new Set();
-  function applyFilters(next, { moveToArea = false } = {}) {
-    if (!loaded) return void pending.push(() => applyFilters(next, { moveToArea }));
-    const areaChanged = next.area !== state.area;
-    state = next;
-    clearStatus();
-    reportedErrors.clear();
-    popup?.remove();
-    map.removeFeatureState({ source: 'cells', sourceLayer: 'cells' });
-    updateMonthNote(meta, state);
-    const visibility = cellsVisibility(state);
-    map.setLayoutProperty('cells-fill', 'visibility', visibility);
-    map.setLayoutProperty('cells-line', 'visibility', visibility);
-    if (visibility === 'visible') map.getSource('cells').setTiles([tileUrl(state)]);
-    noCategoryNotice(state);
-    setWardHighlight();
-    updateResolutionLine(meta, state, map);
-    writeUrl(state, map);
-    if (moveToArea && areaChanged && state.area) {
-      const b = state.area === 'bcp' ? bounds(wards.features) : wardBounds.get(state.area);
-      // Extra room on the left so the legend does not hide part of the area.
-      if (b) map.fitBounds(b, { padding: { top: 40, right: 60, bottom: 40, left: $('legend').offsetWidth + 30 }, maxZoom: 15 });
+  function syncForm() {
+    const list = meta.months.list;
+    $('categories').querySelectorAll('input').forEach((i) => { i.checked = state.categories.includes(i.value); });
+    $('month-from').value = String(list.indexOf(state.from));
+    $('month-to').value = String(list.indexOf(state.to));
+    $('area').value = state.area;
+    $('res').value = state.res === null ? 'auto' : String(state.res);
+    for (const l of LAYERS) $(`layer-${l.id}`).checked = state.layers.includes(l.id);
+    updateMonthUi();
+  }
+
+  function updateMonthUi() {
+    const list = meta.months.list;
+    const a = Number($('month-from').value);
+    const b = Number($('month-to').value);
+    const span = Math.max(1, list.length - 1);
+    const wrap = $('month-from').parentElement;
+    wrap.style.setProperty('--a', String(a / span));
+    wrap.style.setProperty('--b', String(b / span));
+    // When the thumbs meet, keep the one that can still move on top.
+    $('month-from').classList.toggle('on-top', a === b && b > span / 2);
+    $('month-from').setAttribute('aria-valuetext', monthLabel(list[a], 'long'));
+    $('month-to').setAttribute('aria-valuetext', monthLabel(list[b], 'long'));
+    const n = b - a + 1;
+    $('month-range-label').textContent = `${rangeLabel(list[a], list[b])} · ${n} month${n === 1 ? '' : 's'}`;
+  }
+
+  function stateFromForm() {
+    const list = meta.months.list;
+    return {
+      ...state,
+      categories: [...$('categories').querySelectorAll('input:checked')].map((i) => i.value),
+      from: list[Number($('month-from').value)],
+      to: list[Number($('month-to').value)],
+      area: $('area').value,
+      res: $('res').value === 'auto' ? null : Number($('res').value),
+      layers: LAYERS.map((l) => l.id).filter((id) => $(`layer-${id}`).checked),
+    };
+  }
+
+  // ---- layers
+  async function refreshLayers(changed) {
+    const results = await track(Promise.allSettled(LAYERS.map((l) => l.refresh?.(ctx, changed))));
+    for (const r of results) if (r.status === 'rejected') showStatus(r.reason?.message || String(r.reason));
+    for (const layer of LAYERS) {
+      for (const id of mapLayers.get(layer.id)) map.setLayoutProperty(id, 'visibility', isVisible(layer) ? 'visible' : 'none');
     }
+    renderLegend();
   }
 
+  const legendModels = () => LAYERS.slice().reverse().filter(isVisible).map((l) => l.legend?.(ctx)).filter(Boolean);
+  let legendKey = '';
+  function renderLegend() {
+    const models = legendModels();
+    const key = JSON.stringify(models);
+    if (key === legendKey) return;
+    legendKey = key;
+    $('legend-body').replaceChildren(...(models.length ? legendNodes(models)
+      : [el('p', { className: 'legend-note', textContent: state.categories.length ? 'No layer shown.' : 'No category selected.' })]));
+  }
+
+  function noCategoryNotice() {
+    if (!state.categories.length) showStatus('No category selected: tick at least one category to see data.', 'info');
+  }
+
+  // ---- applying a new state
+  async function applyState(next, { moveToArea = false } = {}) {
+    const changed = changedKeys(state, next);
+    if (!changed.size) return;
+    state = next;
+    syncForm();
+    writeUrl();
+    if (!ready) return; // the map's load handler picks up the latest state
+    if (filtersChanged(changed)) {
+      clearStatus();
+      reportedErrors.clear();
+      noCategoryNotice();
+    }
+    if (changed.has('area') && moveToArea) fitArea();
+    const work = [refreshLayers(changed)];
+    if (['categories', 'months', 'area'].some((k) => changed.has(k))) {
+      work.push(loadSummary());
+      if (state.sel) work.push(loadDetail());
+    }
+    if (['categories', 'months', 'area', 'res'].some((k) => changed.has(k))) work.push(loadTopCells());
+    await Promise.all(work);
+  }
+
+  function fitArea() {
+    if (state.area === 'all') return;
+    const features = state.area === 'bcp' ? wardOutlines.features
+      : wardOutlines.features.filter((f) => `ward:${f.properties?.code}` === state.area);
+    const b = bounds(features);
+    const drawer = $('detail').hidden ? 0 : $('detail').offsetWidth;
+    if (b) map.fitBounds(b, { padding: { top: 50, bottom: 50, left: $('legend').offsetWidth + 30, right: drawer + 40 }, maxZoom: 15, duration: 500 });
+  }
+
+  $('filters').addEventListener('submit', (e) => e.preventDefault());
   $('filters').addEventListener('change', (e) => {
     const id = e.target.id;
-    // Keep the range ordered by dragging the other end along.
-    if (id === 'month-from' && $('month-from').value > $('month-to').value) $('month-to').value = $('month-from').value;
-    if (id === 'month-to' && $('month-to').value < $('month-from').value) $('month-from').value = $('month-to').value;
-    if (id === 'pin-res') $('res').disabled = !$('pin-res').checked;
-    applyFilters(stateFromForm(state), { moveToArea: id === 'area' });
+    if (id === 'hour' || id === 'weekday') return;
+    if (id === 'month-from' || id === 'month-to') stopPlay();
+    applyState(stateFromForm(), { moveToArea: id === 'area' });
   });
-  const setCategories = (slugs) => {
-    $('categories').querySelectorAll('input').forEach((i) => { i.checked = slugs.includes(i.value); });
-    applyFilters(stateFromForm(state));
-  };
+  // Dragging a month thumb past the other pushes it along; the map changes on release.
+  for (const id of ['month-from', 'month-to']) {
+    $(id).addEventListener('input', () => {
+      const a = $('month-from');
+      const b = $('month-to');
+      if (Number(a.value) > Number(b.value)) (id === 'month-from' ? b : a).value = $(id).value;
+      updateMonthUi();
+    });
+  }
+  for (const id of ['hour', 'weekday']) {
+    // Present for the day timestamped data arrives; until then they cannot change.
+    $(id).addEventListener('mousedown', (e) => e.preventDefault());
+    $(id).addEventListener('keydown', (e) => { if (e.key !== 'Tab') e.preventDefault(); });
+  }
+  const setCategories = (slugs) => applyState({ ...state, categories: meta.categories.map((c) => c.slug).filter((s) => slugs.includes(s)) });
   $('cat-all').addEventListener('click', () => setCategories(meta.categories.map((c) => c.slug)));
   $('cat-none').addEventListener('click', () => setCategories([]));
   $('cat-default').addEventListener('click', () => setCategories(defaultCategories(meta)));
 
-  // ---- view
-  updateResolutionLine(meta, state, map);
-  map.on('zoom', () => updateResolutionLine(meta, state, map));
-  map.on('moveend', () => writeUrl(state, map));
-  writeUrl(state, map);
+  // ---- summary of the selection
+  let summaryGeneration = 0;
+  let destroySummaryChart = () => {};
+  let lastSummary = null;
+  function renderSummaryHeader() {
+    const names = meta.categories.filter((c) => state.categories.includes(c.slug)).map((c) => c.name);
+    $('sum-desc').textContent = `${listNames(names, { all: meta.categories.length })} · ${rangeLabel(state.from, state.to)} · ${areaName(meta, state.area)}`;
+  }
+  function changeLine(s) {
+    const prev = s.previous || {};
+    const period = prev.from && prev.to ? ` (${rangeLabel(prev.from, prev.to)})` : '';
+    if (!prev.available || prev.incidents === null || prev.incidents === undefined || !s.change) {
+      return el('span', { className: 'change none' }, `No data for the previous period${period}.`);
+    }
+    const { absolute, percent } = s.change;
+    const dir = absolute > 0 ? 'up' : absolute < 0 ? 'down' : 'same';
+    const arrow = { up: '▲', down: '▼', same: '■' }[dir];
+    const word = { up: 'Up', down: 'Down', same: 'No change' }[dir];
+    const pct = percent === null || percent === undefined ? '' : ` ${fmt1.format(Math.abs(percent))}%`;
+    return el('span', { className: `change ${dir}` },
+      el('span', { attrs: { 'aria-hidden': 'true' } }, `${arrow} `),
+      `${word}${dir === 'same' ? '' : pct} (${fmtSigned(absolute)}) on the previous ${s.months_selected === 1 ? 'month' : `${s.months_selected} months`}${period}: ${fmtInt.format(prev.incidents)}.`);
+  }
+  async function loadSummary() {
+    const generation = ++summaryGeneration;
+    renderSummaryHeader();
+    if (!state.categories.length) {
+      $('sum-incidents').textContent = '0';
+      $('sum-change').textContent = 'No category selected.';
+      destroySummaryChart();
+      destroySummaryChart = () => {};
+      $('sum-chart').replaceChildren();
+      return;
+    }
+    try {
+      const s = await fetchJson(apiUrl('/api/summary', filterPairs(state)), 'the selection summary');
+      if (generation !== summaryGeneration) return;
+      lastSummary = s;
+      $('sum-incidents').textContent = fmtInt.format(s.incidents);
+      $('sum-change').replaceChildren(changeLine(s));
+      destroySummaryChart();
+      // While playing, the chart keeps the whole range with the month on show picked out.
+      destroySummaryChart = monthlyChart($('sum-chart'), playing?.byMonth || s.by_month,
+        { label: 'Incidents per month in the selection', height: 86, highlight: playing ? state.from : null });
+    } catch (err) {
+      if (generation !== summaryGeneration) return;
+      $('sum-incidents').textContent = '–';
+      $('sum-change').textContent = 'Summary unavailable.';
+      showStatus(err.message);
+    }
+  }
 
-  map.on('dataloading', (e) => { if (e.sourceId === 'cells') $('loading').hidden = false; });
+  // ---- busiest cells (a keyboard route to the details of the hottest places)
+  let topGeneration = 0;
+  let topRes = null;
+  async function loadTopCells() {
+    const generation = ++topGeneration;
+    const res = ctx.displayedRes();
+    topRes = res;
+    $('top-cells-box').querySelector('summary').textContent = `Busiest cells (resolution ${res})`;
+    if (!state.categories.length) {
+      $('top-cells').replaceChildren(el('li', { className: 'note', textContent: 'No category selected.' }));
+      return;
+    }
+    try {
+      const pairs = [['method', 'count'], ['res', String(res)], ['limit', '5'], ...filterPairs(state)];
+      const body = await fetchJson(apiUrl('/api/hotspots', pairs), 'the busiest cells');
+      if (generation !== topGeneration) return;
+      $('top-cells').replaceChildren(...(body.features.length ? body.features.map((f) => el('li', {},
+        el('button', { type: 'button', className: 'link-button', onclick: () => goToCell(f) },
+          el('span', { className: 'top-count', textContent: `${fmtInt.format(f.properties.count)} incidents` }),
+          el('span', { className: 'mono', textContent: f.properties.h3 }))))
+        : [el('li', { className: 'note', textContent: 'No incidents in this selection.' })]));
+    } catch (err) {
+      if (generation === topGeneration) showStatus(err.message);
+    }
+  }
+  function goToCell(feature) {
+    const ring = feature.geometry.coordinates.flat(2);
+    const lng = ring.reduce((s, c) => s + c[0], 0) / ring.length;
+    const lat = ring.reduce((s, c) => s + c[1], 0) / ring.length;
+    const zoom = state.res === null ? zoomForRes(meta, feature.properties.res) : Math.max(map.getZoom(), 12);
+    map.jumpTo({ center: [lng, lat], zoom });
+    select(`cell:${feature.properties.h3}`, { lngLat: { lng, lat } });
+  }
+
+  // ---- details of one place
+  let popup = null;
+  let detailGeneration = 0;
+  function select(sel, { lngLat = null, popupNode = null } = {}) {
+    state = { ...state, sel };
+    writeUrl();
+    for (const [kind, d] of Object.entries(kinds)) d.highlight?.(ctx, sel?.startsWith(`${kind}:`) ? sel.slice(kind.length + 1) : null);
+    popup?.remove();
+    popup = null;
+    if (!sel) {
+      $('detail').hidden = true;
+      return Promise.resolve();
+    }
+    if (lngLat) {
+      popup = new maplibregl.Popup({ maxWidth: '280px', focusAfterOpen: false })
+        .setLngLat(lngLat)
+        .setDOMContent(popupNode || el('p', { className: 'map-popup', textContent: 'Loading…' }))
+        .addTo(map);
+      popup.needsContent = !popupNode;
+    }
+    const id = sel.slice(sel.indexOf(':') + 1);
+    $('detail-kind').textContent = '';
+    $('detail-title').textContent = id;
+    $('detail-sub').textContent = '';
+    renderDetailMessage($('detail-body'), 'Loading…');
+    $('detail').hidden = false;
+    if (lngLat) keepClearOfDetail(lngLat);
+    return loadDetail();
+  }
+  /** Pans the map so that `lngLat` is not hidden under the details card. */
+  function keepClearOfDetail(lngLat) {
+    const p = map.project(lngLat);
+    const free = map.getContainer().clientWidth - $('detail').offsetWidth - 20;
+    if (p.x > free - 40) map.panBy([p.x - free / 2, 0], { duration: 300 });
+  }
+  async function loadDetail() {
+    const sel = state.sel;
+    if (!sel) return;
+    const kindName = sel.slice(0, sel.indexOf(':'));
+    const id = sel.slice(kindName.length + 1);
+    const kind = kinds[kindName];
+    const generation = ++detailGeneration;
+    if (!state.categories.length) {
+      renderDetailMessage($('detail-body'), 'No category selected: tick at least one category.');
+      return;
+    }
+    $('detail').setAttribute('aria-busy', 'true');
+    try {
+      const view = await kind.load(ctx, id);
+      if (generation !== detailGeneration) return;
+      $('detail-kind').textContent = view.kind || '';
+      $('detail-title').textContent = view.title;
+      $('detail-title').classList.toggle('mono', Boolean(view.mono));
+      $('detail-sub').textContent = view.subtitle || '';
+      renderDetail($('detail-body'), { ...view, facts: [['Months', rangeLabel(state.from, state.to)], ...(view.facts || [])] });
+      if (popup?.needsContent && kind.popup) popup.setDOMContent(kind.popup(ctx, view.data, id));
+    } catch (err) {
+      if (generation === detailGeneration) renderDetailMessage($('detail-body'), err.message, 'error');
+    } finally {
+      if (generation === detailGeneration) $('detail').removeAttribute('aria-busy');
+    }
+  }
+  $('detail-close').addEventListener('click', () => {
+    select(null);
+    map.getCanvas().focus();
+  });
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && !$('detail').hidden && ($('detail').contains(e.target) || e.target === map.getCanvas())) {
+      select(null);
+      map.getCanvas().focus();
+    }
+  });
+
+  // ---- month player
+  let playing = null;
+  function setPlayButton(on) {
+    $('play').setAttribute('aria-pressed', String(on));
+    $('play-text').textContent = on ? 'Stop' : 'Play';
+    $('play').querySelector('.play-icon').textContent = on ? '■' : '▶';
+  }
+  function stopPlay(message = null) {
+    if (!playing) return;
+    playing = null;
+    setPlayButton(false);
+    $('play-status').textContent = message || `Stopped at ${monthLabel(state.from, 'long')}.`;
+  }
+  async function startPlay() {
+    const list = meta.months.list;
+    if (list.length < 2) return;
+    let i0 = list.indexOf(state.from);
+    let i1 = list.indexOf(state.to);
+    let start = i0;
+    if (i0 === i1) { // one month shown: play on through every month from the next one
+      start = i0 + 1 < list.length ? i0 + 1 : 0;
+      i0 = 0;
+      i1 = list.length - 1;
+    }
+    const token = { byMonth: null };
+    playing = token;
+    setPlayButton(true);
+    try {
+      const s = await fetchJson(apiUrl('/api/summary', filterPairs({ ...state, from: list[i0], to: list[i1] })), 'the selection summary');
+      token.byMonth = s.by_month;
+    } catch { /* the chart then shows the single month */ }
+    for (let i = start; i <= i1 && playing === token; i++) {
+      const t0 = performance.now();
+      $('play-status').textContent = `Showing ${monthLabel(list[i], 'long')} (${i - i0 + 1} of ${i1 - i0 + 1})`;
+      await applyState({ ...state, from: list[i], to: list[i] });
+      await settled();
+      await sleep(Math.max(0, PLAY_STEP_MS - (performance.now() - t0)));
+    }
+    if (playing !== token) return;
+    playing = null;
+    setPlayButton(false);
+    await applyState({ ...state, from: list[i0], to: list[i1] });
+    $('play-status').textContent = `Played ${rangeLabel(list[i0], list[i1])}; showing the whole range again.`;
+  }
+  $('play').addEventListener('click', () => (playing ? stopPlay() : startPlay()));
+
+  // ---- exports
+  const exportItems = [
+    {
+      label: 'Map image (PNG)',
+      description: 'The map as shown, with its legend, title and attribution',
+      async run() {
+        const names = meta.categories.filter((c) => state.categories.includes(c.slug)).map((c) => c.name);
+        const res = ctx.displayedRes();
+        const title = [
+          'hexwatch · incident hotspots',
+          `${listNames(names, { max: 4, all: meta.categories.length })} · ${rangeLabel(state.from, state.to)} · ${areaName(meta, state.area)}`,
+          [lastSummary && state.categories.length ? `${fmtInt.format(lastSummary.incidents)} incidents` : null,
+            `H3 resolution ${res}${state.res === null ? '' : ' (pinned)'}`, `data version ${meta.data_version}`].filter(Boolean).join(' · '),
+        ];
+        const attribution = document.querySelector('.maplibregl-ctrl-attrib-inner')?.textContent || meta.attribution || FALLBACK_ATTRIBUTION;
+        const blob = await track(mapPng(map, { title, models: legendModels(), attribution }));
+        return { blob, filename: `${ctx.fileStem('map')}.png` };
+      },
+    },
+    ...LAYERS.flatMap((l) => l.exports || []),
+  ];
+  $('export-buttons').replaceChildren(...exportItems.map((item) => {
+    const button = el('button', { type: 'button', className: 'btn', textContent: item.label, title: item.description });
+    button.addEventListener('click', async () => {
+      button.setAttribute('aria-busy', 'true');
+      try {
+        const { blob, filename } = await item.run(ctx);
+        saveBlob(blob, filename);
+        showStatus(`Saved ${filename}.`, 'done');
+      } catch (err) {
+        showStatus(err.message);
+      } finally {
+        button.removeAttribute('aria-busy');
+      }
+    });
+    return button;
+  }));
+
+  // ---- the map
+  map.on('load', async () => {
+    for (const layer of LAYERS) {
+      for (const [id, spec] of Object.entries(layer.sources?.(ctx) || {})) map.addSource(id, spec);
+    }
+    const specs = LAYERS.flatMap((layer, order) => (layer.layers?.(ctx) || []).map((spec) => ({ layer, order, spec })));
+    specs.sort((a, b) => SLOTS.indexOf(a.spec.slot ?? 'data') - SLOTS.indexOf(b.spec.slot ?? 'data') || a.order - b.order);
+    for (const { layer, spec } of specs) {
+      const { slot, ...rest } = spec;
+      // Hidden until the first refresh: no tiles are fetched before the colour classes are known.
+      map.addLayer({ ...rest, layout: { ...(rest.layout || {}), visibility: 'none' } });
+      mapLayers.get(layer.id).push(rest.id);
+    }
+    for (const layer of LAYERS) layer.setup?.(ctx);
+    ready = true;
+    noCategoryNotice();
+    await Promise.all([refreshLayers(new Set(['init'])), loadSummary(), loadTopCells(), state.sel ? select(state.sel) : null]);
+    document.body.dataset.mapLoaded = '1';
+  });
+
+  let lastLegendZoom = Math.floor(map.getZoom());
+  map.on('zoom', () => {
+    if (Math.floor(map.getZoom()) !== lastLegendZoom) {
+      lastLegendZoom = Math.floor(map.getZoom());
+      if (ready) renderLegend();
+    }
+  });
+  map.on('moveend', () => {
+    writeUrl();
+    if (ready && ctx.displayedRes() !== topRes) loadTopCells();
+  });
+
+  map.on('dataloading', () => { $('loading').hidden = false; });
   map.on('idle', () => { $('loading').hidden = true; });
 
-  // ---- server errors
+  // Clicks go to the topmost clickable layer that has a feature under the pointer.
+  const clickable = () => LAYERS.filter((l) => l.click && isVisible(l)).sort((a, b) => b.click.priority - a.click.priority);
+  map.on('click', (e) => {
+    for (const layer of clickable()) {
+      const feature = map.queryRenderedFeatures(e.point, { layers: layer.click.layers })[0];
+      const hit = feature && layer.click.handle(ctx, feature, e);
+      if (hit) {
+        select(hit.sel, { lngLat: e.lngLat, popupNode: hit.popup || null });
+        return;
+      }
+    }
+  });
+  map.on('mousemove', (e) => {
+    if (!ready) return;
+    const layers = clickable().flatMap((l) => l.click.layers);
+    const over = layers.length && map.queryRenderedFeatures(e.point, { layers }).length > 0;
+    map.getCanvas().style.cursor = over ? 'pointer' : '';
+  });
+
+  // Server errors: every failing tile fires its own event, so report each status once per state.
+  const reportedErrors = new Set();
   map.on('error', async (e) => {
     const err = e.error || {};
     if (typeof err.status !== 'number') {
@@ -441,48 +640,36 @@ async function main() {
       body = text ? JSON.parse(text) : null;
     } catch { /* body not JSON: fall back to the status line */ }
     const what = err.url && err.url.includes('/tiles/') ? 'the map tiles' : 'a map request';
-    showStatus(describeServerError(err.status, err.statusText, body, what));
+    const message = body && typeof body.error === 'string'
+      ? `Server rejected ${what}: ${body.error}` + (body.parameter ? ` (parameter “${body.parameter}”)` : '')
+      : `Server error for ${what}: HTTP ${err.status}`;
+    showStatus(message);
   });
 
-  // ---- hover and click
-  let hovered = null;
-  const setState = (id, s) => id !== null && map.setFeatureState({ source: 'cells', sourceLayer: 'cells', id }, s);
-  map.on('mousemove', 'cells-fill', (e) => {
-    const id = e.features[0]?.id ?? null;
-    if (id === hovered) return;
-    setState(hovered, { hover: false });
-    hovered = id;
-    setState(hovered, { hover: true });
-    map.getCanvas().style.cursor = 'pointer';
-  });
-  map.on('mouseleave', 'cells-fill', () => {
-    setState(hovered, { hover: false });
-    hovered = null;
-    map.getCanvas().style.cursor = '';
+  $('skip-to-map').addEventListener('click', (e) => {
+    e.preventDefault();
+    map.getCanvas().focus();
   });
 
-  let selected = null;
-  map.on('click', 'cells-fill', (e) => {
-    const feature = e.features[0];
-    if (!feature) return;
-    const wardNames = [...new Set(map.queryRenderedFeatures(e.point, { layers: ['wards-fill'] })
-      .map((w) => w.properties.name).filter(Boolean))].sort();
-    setState(selected, { selected: false });
-    selected = feature.id ?? null;
-    setState(selected, { selected: true });
-    const thisPopup = new maplibregl.Popup({ maxWidth: '320px' })
-      .setLngLat(e.lngLat)
-      .setDOMContent(popupContent(meta, feature.properties, wardNames))
-      .addTo(map);
-    popup = thisPopup;
-    // The previous popup closes after this handler has run (same click); it must not
-    // clear the selection that now belongs to the new popup.
-    thisPopup.on('close', () => {
-      if (popup !== thisPopup) return;
-      setState(selected, { selected: false });
-      selected = null;
+  /** Resolves once nothing is loading and the map has drawn what it loaded. */
+  function settled() {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (ready && pendingWork() === 0 && map.loaded() && !map.isMoving() && map.areTilesLoaded()) {
+          map.once('idle', () => (pendingWork() === 0 ? resolve() : setTimeout(check, 50)));
+          map.triggerRepaint();
+        } else setTimeout(check, 50);
+      };
+      check();
     });
-  });
+  }
+
+  syncForm();
+  renderSummaryHeader();
+  writeUrl();
+  // For the browser tests and the console: the map, the state and a settle signal.
+  window.hexwatchMap = map;
+  window.hexwatch = { map, LAYERS, get state() { return state; }, settled, select, applyState };
 }
 
 main().catch((err) => {

@@ -1,0 +1,171 @@
+// Shared set-up for the browser tests (node --test web/tests/): starts the real hexwatch
+// server on a fresh store, drives Debian's Chromium through playwright-core (no browser
+// download), collects console errors and waits for the map to settle.
+//
+// A test file:
+//   import { useHexwatch, openMap, renderedFeatures } from './harness.mjs';
+//   const hw = useHexwatch();                  // registers before/after hooks
+//   test('my layer draws', { skip: hw.skip }, async () => {
+//     const { page, errors } = await openMap(hw, '?layers=cells,my-layer');
+//     assert.ok((await renderedFeatures(page, ['my-layer-fill'])) > 0);
+//     assert.deepEqual(errors, []);
+//   });
+
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { after, before } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const ARTIFACTS = join(REPO, 'web/tests/artifacts');
+export const CHROMIUM = process.env.HEXWATCH_CHROMIUM || '/usr/bin/chromium';
+export const SERVER_BIN = join(REPO, 'target/debug/hexwatch');
+// Headless WebGL without a GPU: Chromium only offers SwiftShader's software GL when asked.
+export const CHROMIUM_ARGS = [
+  '--headless=new', '--no-sandbox',
+  '--enable-unsafe-swiftshader', '--use-angle=swiftshader', '--use-gl=angle', '--disable-gpu-sandbox',
+  '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync',
+];
+const SERVER_START_MS = Number(process.env.HEXWATCH_SERVER_START_MS) || 300_000; // includes the first ingest
+export const SETTLE_MS = Number(process.env.HEXWATCH_SETTLE_MS) || 90_000;
+
+/**
+ * Why the browser tests cannot run here, or false when they can. A missing browser is a
+ * skip on a developer's machine and a failure in CI (env CI set), naming the package.
+ */
+export function browserSkipReason() {
+  if (existsSync(CHROMIUM)) return false;
+  const message = `no Chromium at ${CHROMIUM}: install Debian's package "chromium" (apt-get install -y --no-install-recommends chromium)`;
+  if (process.env.CI) throw new Error(message);
+  return message;
+}
+
+/**
+ * Starts `target/debug/hexwatch serve` on a free port with a fresh store in a temporary
+ * directory (it ingests data/ on first start), and resolves with its URL once it prints
+ * "open the map at http://…/". `stop()` ends it and removes the store.
+ */
+export async function startServer() {
+  if (!existsSync(SERVER_BIN)) throw new Error(`${SERVER_BIN} is missing: run \`cargo build -p hexwatch\` first (scripts/test.sh does)`);
+  const dir = mkdtempSync(join(tmpdir(), 'hexwatch-browser-'));
+  const env = { ...process.env };
+  for (const k of ['HEXWATCH_STORE', 'HEXWATCH_BIND', 'HEXWATCH_PUBLIC_URL']) delete env[k];
+  const child = spawn(SERVER_BIN,
+    ['--store', join(dir, 's.sqlite3'), 'serve', '--bind', '127.0.0.1:0', '--data-dir', 'data', '--web-dir', 'web'],
+    { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const exited = new Promise((resolveExit) => child.once('exit', (code, signal) => resolveExit({ code, signal })));
+  const url = await new Promise((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`hexwatch did not start within ${SERVER_START_MS} ms:\n${output.slice(-3000)}`)), SERVER_START_MS);
+    const onData = (chunk) => {
+      output += chunk;
+      const m = output.match(/open the map at (http:\/\/[^\s]+\/)/);
+      if (m) {
+        clearTimeout(timer);
+        resolveUrl(m[1]);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (chunk) => { output += chunk; });
+    exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`hexwatch exited (${code ?? signal}) before serving:\n${output.slice(-3000)}`));
+    });
+  });
+  return {
+    url,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGINT'); // graceful shutdown
+        const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(killer);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Launches Chromium with a fresh profile directory; `close()` ends it and removes the profile. */
+export async function launchBrowser() {
+  const profile = mkdtempSync(join(tmpdir(), 'hexwatch-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 800 },
+    acceptDownloads: true,
+  });
+  return {
+    context,
+    async close() {
+      await context.close().catch(() => {});
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Registers before/after hooks that start the server and the browser once for the file.
+ * Returns a handle filled in by `before`: { server, browser, skip }. Pass `hw.skip` as the
+ * tests' skip option so a machine without Chromium skips (or, in CI, fails) cleanly.
+ */
+export function useHexwatch() {
+  const hw = { server: null, browser: null, skip: browserSkipReason() };
+  before(async () => {
+    if (hw.skip) return;
+    hw.server = await startServer();
+    hw.browser = await launchBrowser();
+  });
+  after(async () => {
+    await hw.browser?.close();
+    await hw.server?.stop();
+  });
+  return hw;
+}
+
+/**
+ * Opens the map at `query` (e.g. '?category=…&res=9') in a new page of `viewport` size and
+ * waits for it to settle. `errors` collects console errors and uncaught page errors for
+ * the page's whole life.
+ */
+export async function openMap(hw, query = '', { viewport = { width: 1280, height: 800 } } = {}) {
+  const page = await hw.browser.context.newPage();
+  await page.setViewportSize(viewport);
+  const errors = [];
+  page.on('console', (msg) => { if (msg.type() === 'error') errors.push(`console: ${msg.text()}`); });
+  page.on('pageerror', (err) => errors.push(`page error: ${err.message}`));
+  await page.goto(new URL(query, hw.server.url).href, { waitUntil: 'domcontentloaded' });
+  await waitForMapIdle(page);
+  return { page, errors };
+}
+
+/** Waits until the page has nothing in flight and the map has drawn what it loaded. */
+export async function waitForMapIdle(page, timeout = SETTLE_MS) {
+  await page.waitForFunction(() => window.hexwatch && document.body.dataset.mapLoaded === '1', null, { timeout });
+  await page.evaluate((ms) => Promise.race([
+    window.hexwatch.settled(),
+    new Promise((_, reject) => setTimeout(() => reject(new Error(`map did not settle within ${ms} ms`)), ms)),
+  ]), timeout);
+}
+
+/** Number of features the map has drawn in `layers` (MapLibre layer ids) in the viewport. */
+export const renderedFeatures = (page, layers) => page.evaluate((ids) => window.hexwatch.map.queryRenderedFeatures({ layers: ids }).length, layers);
+
+/** Text of the page's status bar when it shows an error, else null. */
+export const statusError = (page) => page.evaluate(() => {
+  const bar = document.getElementById('status');
+  return bar && !bar.hidden && bar.className === '' ? bar.textContent.replace('×', '').trim() : null;
+});
+
+/** Saves a screenshot as web/tests/artifacts/<name>.png and returns its path. */
+export async function screenshot(page, name) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const path = join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path });
+  return path;
+}
