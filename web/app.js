@@ -21,7 +21,7 @@ import wardsLayer from './layers/wards.js';
 export const LAYERS = [wardsLayer, wardDensityLayer, cellsLayer];
 const SLOTS = ['base', 'data', 'outline', 'highlight'];
 
-const INITIAL_VIEW = { center: [-1.89, 50.73], zoom: 11.1 }; // BCP at H3 resolution 8
+const INITIAL_VIEW = { center: [-1.875, 50.735], zoom: 11 }; // all of BCP, at H3 resolution 8
 const FALLBACK_ZOOM_RES = [[0, 5], [8, 6], [10, 7], [11, 8], [13, 9], [14, 10], [16, 11], [17, 12]]
   .map(([min_zoom, res]) => ({ min_zoom, res }));
 // Average H3 hexagon edge length by resolution (H3 v4 tables), for the resolution menu.
@@ -34,13 +34,10 @@ const PLAY_STEP_MS = 1200; // at least this long on each month (longer while til
 const CELL_MAXZOOM_TILES = 18;
 
 // ---------------------------------------------------------------- status bar
-let statusTimer = null;
 function showStatus(message, kind = 'error') {
-  clearTimeout(statusTimer);
   $('status-text').textContent = message;
   $('status').className = kind;
   $('status').hidden = false;
-  if (kind === 'done') statusTimer = setTimeout(clearStatus, 5000);
 }
 function clearStatus() { $('status').hidden = true; }
 $('status-close').addEventListener('click', clearStatus);
@@ -553,11 +550,13 @@ async function main() {
     const button = el('button', { type: 'button', className: 'btn', textContent: item.label, title: item.description });
     button.addEventListener('click', async () => {
       button.setAttribute('aria-busy', 'true');
+      $('export-status').textContent = `Preparing ${item.label}…`;
       try {
         const { blob, filename } = await item.run(ctx);
         saveBlob(blob, filename);
-        showStatus(`Saved ${filename}.`, 'done');
+        $('export-status').textContent = `Saved ${filename}.`;
       } catch (err) {
+        $('export-status').textContent = '';
         showStatus(err.message);
       } finally {
         button.removeAttribute('aria-busy');

@@ -9,7 +9,8 @@ import { filterPairs } from '../lib/state.js';
 const EMPTY = { type: 'FeatureCollection', features: [] };
 const BREAKS = PUBU_6.length - 1;
 
-let breaks = ladderBreaks(30, BREAKS, 1);
+const WARD_FIT = { minTop: 1, fit: 'below' };
+let breaks = ladderBreaks(30, BREAKS, WARD_FIT);
 let dataGeneration = 0;
 let stale = true; // data not fetched for the current filters (the layer was hidden)
 let scaleKey = null; // the categories the classes were chosen for
@@ -50,7 +51,7 @@ export default {
     if (all) {
       scaleKey = key;
       const peak = Math.max(0, ...(all.wards || []).map((w) => Number(w.density_per_km2_month) || 0));
-      breaks = ladderBreaks(peak, BREAKS, 1);
+      breaks = ladderBreaks(peak, BREAKS, WARD_FIT);
       ctx.map.setPaintProperty('ward-density-fill', 'fill-color', fillColour());
     }
     ctx.map.getSource('ward-density').setData(data);

@@ -95,7 +95,7 @@ export function drawLegend(ctx, models, x, y, s, { width = 230, anchor = 'top' }
   const top = anchor === 'bottom' ? y - h : y;
   ctx.save();
   ctx.translate(0, top - y);
-  ctx.fillStyle = 'rgba(255, 255, 255, 0.95)';
+  ctx.fillStyle = '#ffffff';
   ctx.fillRect(x, y, width * s, h);
   ctx.strokeStyle = 'rgba(0, 0, 0, 0.2)';
   ctx.lineWidth = s;

@@ -12,14 +12,18 @@ for (let e = -2; e <= 6; e++) LADDER.push(10 ** e, 3 * 10 ** e);
 const round = (x) => Number(x.toPrecision(2));
 
 /**
- * Ascending class breaks: `count` ladder values whose top is the smallest ladder value at
- * or above `peak` (so the selection's peak falls in the top class or just below it).
- * `minTop` keeps a sensible scale for a selection with little or no data.
+ * Ascending class breaks: `count` consecutive ladder values. With `fit: 'above'` the top
+ * break is the smallest ladder value at or above `peak`, so the peak falls just below the
+ * top class (for cells, whose finer resolutions have higher peaks than the reference one);
+ * with `fit: 'below'` it is the largest at or below, so the peak is in the top class (for
+ * one fixed set of areas such as wards). `minTop` keeps a sensible scale with little data.
  */
-export function ladderBreaks(peak, count, minTop = 10) {
+export function ladderBreaks(peak, count, { minTop = 10, fit = 'above' } = {}) {
   const target = Math.max(Number.isFinite(peak) ? peak : 0, minTop);
-  let top = LADDER.findIndex((v) => v >= target * 0.999);
-  if (top < 0) top = LADDER.length - 1;
+  let top = fit === 'below'
+    ? LADDER.findLastIndex((v) => v <= target * 1.001)
+    : LADDER.findIndex((v) => v >= target * 0.999);
+  if (top < 0) top = fit === 'below' ? 0 : LADDER.length - 1;
   top = Math.max(top, count - 1);
   return LADDER.slice(top - count + 1, top + 1).map(round);
 }

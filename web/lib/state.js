@@ -54,6 +54,9 @@ export function stateFromUrl(meta, search, { layerIds, defaultLayers, selKinds }
 /** The query string (without '?') for `state` and the map's current view. */
 export function urlQuery(state, map) {
   const pairs = filterPairs(state, { res: true });
+  // The page URL (never sent to the server) keeps an empty category: "none ticked" must
+  // survive a reload rather than fall back to the default categories.
+  if (!state.categories.length) pairs.unshift(['category', '']);
   pairs.push(['layers', state.layers.join(',')]);
   if (state.sel) pairs.push(['sel', state.sel]);
   if (map) {

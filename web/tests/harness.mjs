@@ -46,15 +46,16 @@ export function browserSkipReason() {
 /**
  * Starts `target/debug/hexwatch serve` on a free port with a fresh store in a temporary
  * directory (it ingests data/ on first start), and resolves with its URL once it prints
- * "open the map at http://…/". `stop()` ends it and removes the store.
+ * "open the map at http://…/". `serveArgs` are added to `hexwatch serve`'s arguments.
+ * `stop()` ends it and removes the store.
  */
-export async function startServer() {
+export async function startServer({ serveArgs = [] } = {}) {
   if (!existsSync(SERVER_BIN)) throw new Error(`${SERVER_BIN} is missing: run \`cargo build -p hexwatch\` first (scripts/test.sh does)`);
   const dir = mkdtempSync(join(tmpdir(), 'hexwatch-browser-'));
   const env = { ...process.env };
   for (const k of ['HEXWATCH_STORE', 'HEXWATCH_BIND', 'HEXWATCH_PUBLIC_URL']) delete env[k];
   const child = spawn(SERVER_BIN,
-    ['--store', join(dir, 's.sqlite3'), 'serve', '--bind', '127.0.0.1:0', '--data-dir', 'data', '--web-dir', 'web'],
+    ['--store', join(dir, 's.sqlite3'), 'serve', '--bind', '127.0.0.1:0', '--data-dir', 'data', '--web-dir', 'web', ...serveArgs],
     { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise((resolveExit) => child.once('exit', (code, signal) => resolveExit({ code, signal })));
@@ -110,15 +111,16 @@ export async function launchBrowser() {
 }
 
 /**
- * Registers before/after hooks that start the server and the browser once for the file.
+ * Registers before/after hooks that start the server (with `serveArgs`, e.g.
+ * ['--basemap-style-url', '/tests/fixtures/basemap-style.json']) and the browser once for the file.
  * Returns a handle filled in by `before`: { server, browser, skip }. Pass `hw.skip` as the
  * tests' skip option so a machine without Chromium skips (or, in CI, fails) cleanly.
  */
-export function useHexwatch() {
+export function useHexwatch({ serveArgs = [] } = {}) {
   const hw = { server: null, browser: null, skip: browserSkipReason() };
   before(async () => {
     if (hw.skip) return;
-    hw.server = await startServer();
+    hw.server = await startServer({ serveArgs });
     hw.browser = await launchBrowser();
   });
   after(async () => {
@@ -161,6 +163,19 @@ export const statusError = (page) => page.evaluate(() => {
   const bar = document.getElementById('status');
   return bar && !bar.hidden && bar.className === '' ? bar.textContent.replace('×', '').trim() : null;
 });
+
+/** Runs `action` (e.g. a click) and resolves with the download it starts: { name, path }. */
+export async function download(page, action) {
+  const [event] = await Promise.all([page.waitForEvent('download', { timeout: SETTLE_MS }), action()]);
+  return { name: event.suggestedFilename(), path: await event.path() };
+}
+
+/** GET `path` from the test server as JSON (to compare the page with the API). */
+export async function api(hw, path) {
+  const response = await fetch(new URL(path, hw.server.url));
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${await response.text()}`);
+  return response.json();
+}
 
 /** Saves a screenshot as web/tests/artifacts/<name>.png and returns its path. */
 export async function screenshot(page, name) {
