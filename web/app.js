@@ -404,6 +404,8 @@ async function main() {
     const zoom = state.res === null ? zoomForRes(meta, feature.properties.res) : Math.max(map.getZoom(), 12);
     map.jumpTo({ center: [lng, lat], zoom });
     select(`cell:${feature.properties.h3}`, { lngLat: { lng, lat } });
+    // Opened from a list (often by keyboard): take focus to the details so they are read out.
+    $('detail-title').focus();
   }
 
   // ---- details of one place

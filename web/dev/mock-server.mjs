@@ -1,6 +1,7 @@
 // Development-only stand-in for the hexwatch server, so the page can be worked on
 // without the Rust build. It serves web/ as static files and fakes the API:
-//   GET /api/meta, GET /api/areas/wards, GET /tiles/cells/{z}/{x}/{y}?category&from&to&area&res
+//   GET /api/meta, GET /api/areas/wards, GET /tiles/cells/{z}/{x}/{y}?category&from&to&area&res,
+//   GET /api/summary, /api/cells/{h3}, /api/wards[/{code}], /api/hotspots (json/csv/geojson)
 // The "cells" are regular hexagons on a metric grid (NOT real H3 cells) with H3-like
 // edge lengths, and counts are a deterministic function of position, so the density
 // ramp and popups can be exercised. Invalid parameters answer 400 with the same JSON
@@ -242,13 +243,123 @@ function parseQuery(sp) {
   return q;
 }
 
+// ---------------------------------------------------------------- fake panels and tables
+// Made-up but self-consistent numbers in the real API's shapes (see the README's API list).
+const slugProp = (slug) => `count_${slug.replaceAll('-', '_')}`;
+const monthsOf = (q) => MONTHS.filter((m) => m >= q.from && m <= q.to);
+const AREA_SHARE = (area) => (area === null || area === 'all' ? 1 : area === 'bcp' ? 0.62 : 0.03);
+
+/** Counts of a place holding `share` of the force's incidents, by category and month. */
+function fakePlace(q, share, seed) {
+  const byCategory = q.categories.map((slug, ci) => {
+    const c = CATEGORIES.find((k) => k.slug === slug);
+    const perMonth = monthsOf(q).map((m) => Math.round((c.count / 12) * share * (0.7 + 0.6 * hash(MONTHS.indexOf(m), ci, seed))));
+    return { slug, name: c.name, count: perMonth.reduce((a, b) => a + b, 0), perMonth };
+  });
+  const byMonth = monthsOf(q).map((month, mi) => ({ month, count: byCategory.reduce((a, c) => a + c.perMonth[mi], 0) }));
+  const count = byMonth.reduce((a, m) => a + m.count, 0);
+  return {
+    count,
+    by_category: byCategory.map(({ slug, name, count: n }) => ({ slug, name, count: n })).sort((a, b) => b.count - a.count),
+    by_month: byMonth,
+    top_locations: ['Shopping Area', 'Post Office Road', 'Gervis Place', 'Parking Area']
+      .map((street, i) => ({ location: `On or near ${street}`, count: Math.floor(count / (3 + 2 * i)), points: 1 + (i === 0 ? 2 : 0) })),
+  };
+}
+
+function fakeSummary(q) {
+  const months = monthsOf(q);
+  const place = fakePlace(q, AREA_SHARE(q.area), 1);
+  const [pFrom, pTo] = [months.length, 1].map((k) => {
+    const d = new Date(Date.UTC(Number(q.from.slice(0, 4)), Number(q.from.slice(5)) - 1 - k));
+    return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
+  });
+  const available = MONTHS.includes(pFrom);
+  const prev = available ? fakePlace({ ...q, from: pFrom, to: pTo }, AREA_SHARE(q.area), 1).count : null;
+  return {
+    incidents: place.count, months_selected: months.length, from: q.from, to: q.to,
+    previous: { from: pFrom, to: pTo, incidents: prev, available },
+    change: available ? { absolute: place.count - prev, percent: prev ? (100 * (place.count - prev)) / prev : null } : null,
+    by_category: place.by_category, by_month: place.by_month, data_version: META.data_version,
+  };
+}
+
+const wardArea = (i) => 2 + (i % 7) * 1.7;
+function fakeWards(q) {
+  return WARDS.map((w, i) => {
+    const place = fakePlace(q, 0.012 + 0.03 * hash(i, 3, 5), 10 + i);
+    const row = { code: w.properties.code, name: w.properties.name, area_km2: wardArea(i), count: place.count,
+      density_per_km2_month: place.count / wardArea(i) / monthsOf(q).length };
+    for (const c of CATEGORIES) row[slugProp(c.slug)] = place.by_category.find((b) => b.slug === c.slug)?.count ?? 0;
+    return { row, place, ward: w };
+  });
+}
+
+function fakeHotspots(q, limit) {
+  const res = q.res ?? 9;
+  const areaKm2 = (3 * Math.sqrt(3) / 2) * (EDGE_M[res] / 1000) ** 2;
+  return HOTSPOTS.map(([lon, lat, w], i) => {
+    const place = fakePlace(q, 0.004 * w * (res / 9), 20 + i);
+    const d = (EDGE_M[res] / 111320) * 1.5;
+    const ring = Array.from({ length: 7 }, (_, v) => [lon + d * Math.cos((v * Math.PI) / 3), lat + (d * 0.63) * Math.sin((v * Math.PI) / 3)]);
+    const counts = Object.fromEntries(place.by_category.map((c) => [c.slug, c.count]));
+    return { type: 'Feature', geometry: { type: 'MultiPolygon', coordinates: [[ring]] },
+      properties: { rank: i + 1, h3: `8${res.toString(16)}fake${i}`.padEnd(15, 'f'), res, count: place.count, counts,
+        area_km2: areaKm2, density_per_km2_month: place.count / areaKm2 / monthsOf(q).length } };
+  }).sort((a, b) => b.properties.count - a.properties.count).slice(0, limit)
+    .map((f, i) => ({ ...f, properties: { ...f.properties, rank: i + 1 } }));
+}
+
+const toCsv = (header, rows) => [header.join(','), ...rows.map((r) => r.map((v) => (/[",\n]/.test(String(v)) ? `"${String(v).replaceAll('"', '""')}"` : v)).join(','))].join('\n') + '\n';
+
+function panelRoutes(url, res) {
+  const q = parseQuery(url.searchParams);
+  const format = url.searchParams.get('format') || 'json';
+  if (url.pathname === '/api/summary') return sendJson(res, 200, fakeSummary(q));
+  if (url.pathname === '/api/hotspots') {
+    const feats = fakeHotspots(q, Number(url.searchParams.get('limit') || 100));
+    if (format !== 'csv') return sendJson(res, 200, { type: 'FeatureCollection', features: feats });
+    return send(res, 200, 'text/csv', toCsv(['rank', 'h3', 'res', 'count', 'area_km2', 'density_per_km2_month', ...CATEGORIES.map((c) => c.slug)],
+      feats.map(({ properties: p }) => [p.rank, p.h3, p.res, p.count, p.area_km2.toFixed(6), p.density_per_km2_month.toFixed(3),
+        ...CATEGORIES.map((c) => p.counts[c.slug] ?? 0)])));
+  }
+  if (url.pathname === '/api/wards') {
+    const wards = fakeWards(q);
+    if (format === 'csv') {
+      const cols = ['code', 'name', 'area_km2', 'count', 'density_per_km2_month'];
+      return send(res, 200, 'text/csv', toCsv([...cols, ...CATEGORIES.map((c) => c.slug)],
+        wards.map(({ row }) => [...cols.map((k) => row[k]), ...CATEGORIES.map((c) => row[slugProp(c.slug)])])));
+    }
+    if (format === 'geojson') {
+      return sendJson(res, 200, { type: 'FeatureCollection', features: wards.map(({ row, ward }) => ({ type: 'Feature', geometry: ward.geometry, properties: row })) });
+    }
+    return sendJson(res, 200, { wards: wards.map(({ row }) => row), months_selected: monthsOf(q).length, data_version: META.data_version });
+  }
+  const ward = url.pathname.match(/^\/api\/wards\/([A-Z0-9]+)$/);
+  if (ward) {
+    const found = fakeWards(q).find(({ row }) => row.code === ward[1]);
+    if (!found) return sendJson(res, 404, { error: `no ward ${ward[1]}` });
+    return sendJson(res, 200, { ...found.row, ...found.place });
+  }
+  const cell = url.pathname.match(/^\/api\/cells\/([0-9a-z]+)$/);
+  if (cell) {
+    const r = parseInt(cell[1][1], 16) || 9;
+    const areaKm2 = (3 * Math.sqrt(3) / 2) * (EDGE_M[r] / 1000) ** 2;
+    const place = fakePlace(q, 0.002, cell[1].length);
+    return sendJson(res, 200, { h3: cell[1], res: r, area_km2: areaKm2, density_per_km2_month: place.count / areaKm2 / monthsOf(q).length,
+      ...place, wards: WARDS.slice(0, 1).map((w) => ({ code: w.properties.code, name: w.properties.name, count: place.count })) });
+  }
+  return null;
+}
+
 // ---------------------------------------------------------------- HTTP
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css',
-  '.json': 'application/json', '.map': 'application/json', '.png': 'image/png' };
+  '.json': 'application/json', '.map': 'application/json', '.png': 'image/png', '.csv': 'text/csv' };
 
 function send(res, status, type, body) {
   res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store' });
   res.end(body);
+  return true;
 }
 const sendJson = (res, status, obj) => send(res, status, 'application/json', JSON.stringify(obj));
 
@@ -267,6 +378,7 @@ createServer(async (req, res) => {
       const feats = cellsForTile(z, x, y, q);
       return send(res, 200, 'application/vnd.mapbox-vector-tile', encodeLayer('cells', 4096, feats));
     }
+    if (url.pathname.startsWith('/api/') && panelRoutes(url, res)) return;
     if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/tiles/')) {
       return sendJson(res, 404, { error: 'not found' });
     }

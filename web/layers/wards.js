@@ -65,7 +65,7 @@ export default {
         return {
           kind: 'Ward',
           title: data.name || wardName(ctx, code),
-          subtitle: `${code} · all of the ward, whatever the area filter`,
+          subtitle: `Ward code ${code}`,
           data,
           actions: [
             isArea ? { label: 'Show all BCP', run: () => ctx.setArea('bcp') } : { label: 'Filter the map to this ward', run: () => ctx.setArea(`ward:${code}`) },
