@@ -6,6 +6,7 @@
 //! cells with no incidents take part in the global mean and variance (leaving them out
 //! biases both; see METHODS c.3).
 
+mod analysis;
 mod emerging;
 mod fdr;
 mod gi_star;
@@ -14,6 +15,7 @@ mod mann_kendall;
 mod study_area;
 mod weights;
 
+pub use analysis::{CellStats, Method, StatOptions, analyse};
 pub use emerging::{EmergingParams, EmergingResult, Pattern, classify, emerging_hot_spots};
 pub use fdr::{benjamini_hochberg, confidence_bins, fdr_bins, two_sided_p};
 pub use gi_star::{GiStar, GiStarParams, gi_star, gi_star_weighted};

@@ -1,10 +1,11 @@
 //! The study area as a set of H3 cells covering a polygon.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use geo::MultiPolygon;
+use geo::{Intersects, MultiPolygon};
 use h3o::geom::{ContainmentMode, TilerBuilder};
-use h3o::{CellIndex, Resolution};
+use h3o::{CellIndex, LatLng, Resolution};
+use rayon::prelude::*;
 
 use crate::aggregate::CellAggregate;
 
@@ -42,6 +43,57 @@ impl StudyArea {
     /// # Errors
     /// [`StudyAreaError::Polygon`] when h3o cannot tile a polygon.
     pub fn covering(polygons: &[MultiPolygon<f64>], resolution: Resolution) -> Result<Self, StudyAreaError> {
+        // h3o's own Covers mode is exact but slow on detailed coastlines (1.5 s for the BCP
+        // wards at resolution 9, 6 s at 10 in a release build), so: the cells whose centre
+        // is inside (h3o's fast default mode), plus the cells along every ring, found by
+        // walking each edge on the grid and keeping the walked cells and their neighbours
+        // that really intersect the polygon. The result is the Covers set (tested against
+        // h3o's Covers mode and h3-py's overlap mode).
+        let mut cells = Vec::new();
+        for (index, mp) in polygons.iter().enumerate() {
+            let err = |e: &dyn std::fmt::Display| StudyAreaError::Polygon { index, reason: e.to_string() };
+            let mut tiler =
+                TilerBuilder::new(resolution).containment_mode(ContainmentMode::ContainsCentroid).build();
+            for polygon in mp {
+                tiler.add(polygon.clone()).map_err(|e| err(&e))?;
+            }
+            cells.extend(tiler.into_coverage());
+            let mut boundary = HashSet::new();
+            for polygon in mp {
+                for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
+                    for line in ring.lines() {
+                        let a =
+                            LatLng::new(line.start.y, line.start.x).map_err(|e| err(&e))?.to_cell(resolution);
+                        let b = LatLng::new(line.end.y, line.end.x).map_err(|e| err(&e))?.to_cell(resolution);
+                        let path: Vec<CellIndex> = match a.grid_path_cells(b) {
+                            Ok(path) => path.filter_map(Result::ok).collect(),
+                            Err(_) => vec![a, b],
+                        };
+                        for c in path {
+                            boundary.extend(c.grid_disk::<Vec<_>>(1));
+                        }
+                    }
+                }
+            }
+            cells.extend(
+                boundary
+                    .into_par_iter()
+                    .filter(|c| MultiPolygon::from(*c).0.iter().any(|hexagon| mp.intersects(hexagon)))
+                    .collect::<Vec<_>>(),
+            );
+        }
+        Ok(Self::from_cells(resolution, cells))
+    }
+
+    /// The cells covering `polygons` by h3o's own [`ContainmentMode::Covers`] (slow on
+    /// detailed polygons; kept as the oracle for [`StudyArea::covering`]).
+    ///
+    /// # Errors
+    /// [`StudyAreaError::Polygon`] when h3o cannot tile a polygon.
+    pub fn covering_h3o(
+        polygons: &[MultiPolygon<f64>],
+        resolution: Resolution,
+    ) -> Result<Self, StudyAreaError> {
         let mut tiler = TilerBuilder::new(resolution).containment_mode(ContainmentMode::Covers).build();
         for (index, mp) in polygons.iter().enumerate() {
             for polygon in mp {
