@@ -8,5 +8,6 @@ cargo test --workspace --doc
 
 # Browser tests: they start target/debug/hexwatch themselves on a fresh store.
 cargo build -p hexwatch
-[ -d web/node_modules/playwright-core ] || npm ci --prefix web --no-audit --no-fund
+# (Re)install the front-end packages when missing or older than the lockfile.
+[ web/node_modules/.package-lock.json -nt web/package-lock.json ] || npm ci --prefix web --no-audit --no-fund
 node --test web/tests/
