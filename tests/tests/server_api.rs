@@ -122,3 +122,46 @@ fn exports_add_up() {
         .sum();
     assert_eq!(total, 8_619);
 }
+
+#[test]
+fn statistics_through_the_api_and_tiles() {
+    let server = start_server();
+    let asb = "category=anti-social-behaviour&from=2025-01&to=2025-12&area=bcp";
+    let gi = json(&format!("{}/api/hotspots?method=gistar&res=9&{asb}&limit=10000", server.base));
+    assert_eq!(gi["study_area_cells"], 1_881);
+    assert_eq!(gi["classes"], serde_json::json!({"0": 1_823, "1": 2, "2": 6, "3": 50}));
+    let top = &gi["features"][0]["properties"];
+    assert_eq!(top["h3"], "891959710b3ffff");
+    assert!((top["gi_z"].as_f64().unwrap() - 21.40).abs() < 0.005);
+    let k2 = json(&format!("{}/api/hotspots?method=gistar&k=2&res=9&{asb}&limit=1", server.base));
+    assert_eq!(k2["classes"], serde_json::json!({"0": 1_778, "1": 1, "2": 7, "3": 95}));
+    // The zoom-13 tile holding the top cell: Gi* bin +3 there, and no cold cell anywhere in it.
+    let (status, bytes) = get(&format!("{}/tiles/cells/13/4053/2752?method=gistar&{asb}", server.base));
+    assert_eq!(status, 200);
+    let reader = mvt_reader::Reader::new(bytes).unwrap();
+    let features = reader.get_features(0).unwrap();
+    let bin_of = |f: &mvt_reader::feature::Feature| match f.properties.as_ref().unwrap().get("gi_bin") {
+        Some(mvt_reader::feature::Value::SInt(b)) => *b,
+        other => panic!("gi_bin is a signed integer, got {other:?}"),
+    };
+    let top_cell = features
+        .iter()
+        .find(|f| {
+            f.properties.as_ref().unwrap().get("h3")
+                == Some(&mvt_reader::feature::Value::String("891959710b3ffff".into()))
+        })
+        .expect("the top cell is in the tile");
+    assert_eq!(bin_of(top_cell), 3);
+    assert!(features.iter().all(|f| bin_of(f) >= 0), "no cold spots");
+    assert!(features.len() > 50, "empty study-area cells are drawn too: {}", features.len());
+    for (query, parameter) in [
+        ("method=foo", "method"),
+        ("method=gistar&k=5", "k"),
+        ("method=moran&permutations=0", "permutations"),
+        ("method=gistar&seed=x", "seed"),
+    ] {
+        let (status, body) = get(&format!("{}/api/hotspots?{query}", server.base));
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!((status, json["parameter"].as_str()), (400, Some(parameter)), "{query}");
+    }
+}

@@ -195,7 +195,7 @@ fn meta_tilejson_and_hotspots_report_the_data() {
     let fc: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(fc["features"][0]["properties"]["h3"], "881959710bfffff");
     assert_eq!(fc["features"][0]["properties"]["count"], 704);
-    let (status, _) = get(&format!("{}/api/hotspots?method=gistar", server.base));
+    let (status, _) = get(&format!("{}/api/hotspots?method=nope", server.base));
     assert_eq!(status, 400);
     // A period with no data: valid GeoJSON with no features, no bbox, and no months.
     let (status, body) = get(&format!("{}/api/hotspots?from=2024-01&to=2024-02", server.base));

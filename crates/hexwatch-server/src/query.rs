@@ -33,6 +33,51 @@ impl Selection {
 /// Parameters that only some routes take; each route says which.
 pub(crate) const SELECTION_PARAMS: [&str; 5] = ["category", "from", "to", "area", "res"];
 
+/// Parses `method` (`count`, the default, gives `None`) and the statistics' settings.
+///
+/// # Errors
+/// [`ApiError`] 400 naming the parameter: unknown method, `k` outside 1–3, `permutations`
+/// outside 0–9999 (Moran needs at least 1), a non-numeric seed.
+pub(crate) fn parse_stat_options(
+    pairs: &[(String, String)],
+) -> Result<(Option<hexwatch_core::stats::Method>, hexwatch_core::stats::StatOptions), ApiError> {
+    use hexwatch_core::stats::{Method, StatOptions};
+    let value = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+    let method = match value("method").unwrap_or("count") {
+        "count" => None,
+        m => Some(Method::parse(m).ok_or_else(|| {
+            ApiError::bad_parameter(
+                "method",
+                format!("invalid method (got {m:?}): count, gistar, moran or emerging"),
+            )
+        })?),
+    };
+    let mut options = StatOptions::default();
+    if let Some(k) = value("k") {
+        options.k = k.parse().ok().filter(|k| (1..=3).contains(k)).ok_or_else(|| {
+            ApiError::bad_parameter("k", format!("invalid k (got {k:?}): the neighbourhood ring, 1 to 3"))
+        })?;
+    }
+    if let Some(p) = value("permutations") {
+        options.permutations = p.parse().ok().filter(|p| *p <= 9_999).ok_or_else(|| {
+            ApiError::bad_parameter("permutations", format!("invalid permutations (got {p:?}): 0 to 9999"))
+        })?;
+        options.gi_permutations = options.permutations > 0;
+        if method == Some(Method::Moran) && options.permutations == 0 {
+            return Err(ApiError::bad_parameter(
+                "permutations",
+                "local Moran needs at least 1 permutation (999 by default)",
+            ));
+        }
+    }
+    if let Some(s) = value("seed") {
+        options.seed = s.parse().map_err(|_| {
+            ApiError::bad_parameter("seed", format!("invalid seed (got {s:?}): a whole number"))
+        })?;
+    }
+    Ok((method, options))
+}
+
 /// Answers 400 naming the first parameter of a route that takes none.
 ///
 /// # Errors

@@ -12,7 +12,10 @@ use hexwatch_io::{Store, StoreError, WardSet};
 use rstar::RTree;
 use rstar::primitives::{GeomWithData, Rectangle};
 
+use crate::error::ApiError;
 use crate::query::Selection;
+use hexwatch_core::AreaFilter;
+use hexwatch_core::stats::{CellStats, Method, StatOptions, StudyArea, analyse};
 
 /// How the server is set up.
 #[derive(Debug)]
@@ -131,6 +134,17 @@ pub(crate) struct Inner {
     /// are built once (`try_get_with`).
     pub(crate) tiles: moka::sync::Cache<TileKey, Arc<CachedTile>>,
     aggregates: moka::sync::Cache<AggregateKey, Arc<IndexedAggregate>>,
+    /// Study areas by (resolution, area): they depend only on the boundaries.
+    study_areas: moka::sync::Cache<(u8, AreaFilter), Arc<StudyArea>>,
+    /// Statistics by (role, selection, resolution, method and settings, data version).
+    stats: moka::sync::Cache<(AggregateKey, String), Arc<IndexedStats>>,
+}
+
+/// Cell statistics with an R-tree over the cells' bounding boxes (degrees), for tiles.
+#[derive(Debug)]
+pub(crate) struct IndexedStats {
+    pub(crate) stats: CellStats,
+    pub(crate) tree: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>,
 }
 
 /// Shared server state (cheap to clone).
@@ -161,6 +175,8 @@ impl AppState {
                 .max_capacity(64 * 1024 * 1024)
                 .build(),
             aggregates: moka::sync::Cache::new(256),
+            study_areas: moka::sync::Cache::new(64),
+            stats: moka::sync::Cache::new(64),
         };
         Ok(Self(Arc::new(inner)))
     }
@@ -174,6 +190,7 @@ impl AppState {
         *self.0.snapshot.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(snapshot);
         self.0.tiles.invalidate_all();
         self.0.aggregates.invalidate_all();
+        self.0.stats.invalidate_all();
         Ok(())
     }
 
@@ -185,6 +202,63 @@ impl AppState {
     #[must_use]
     pub fn incident_count(&self) -> usize {
         self.snapshot().table.len()
+    }
+
+    /// The statistics of `selection` at `res` over the study area of its area filter (all
+    /// wards for `bcp` or no area; the ward for `ward:`), computed once per data version.
+    ///
+    /// # Errors
+    /// 400 naming `method` when no ward boundaries are configured (no study area).
+    pub(crate) fn cell_stats(
+        &self,
+        snapshot: &Snapshot,
+        role: Role,
+        selection: &Selection,
+        res: Resolution,
+        method: Method,
+        options: StatOptions,
+    ) -> Result<Arc<IndexedStats>, ApiError> {
+        let wards = snapshot.wards.as_ref().ok_or_else(|| {
+            ApiError::bad_parameter(
+                "method",
+                "hotspot statistics need a study area: start the server with ward boundaries",
+            )
+        })?;
+        let area_key = match selection.filter.area {
+            AreaFilter::Ward(id) => AreaFilter::Ward(id),
+            _ => AreaFilter::AnyWard,
+        };
+        let area = self
+            .0
+            .study_areas
+            .try_get_with((u8::from(res), area_key), || {
+                let polygons: Vec<_> = match area_key {
+                    AreaFilter::Ward(id) => {
+                        wards.ward(id).map(|w| w.boundary_wgs84.clone()).into_iter().collect()
+                    }
+                    _ => wards.wards().iter().map(|w| w.boundary_wgs84.clone()).collect(),
+                };
+                StudyArea::covering(&polygons, res).map(Arc::new)
+            })
+            .map_err(|e| ApiError::internal(&e))?;
+        let key = AggregateKey {
+            role,
+            selection: selection.cache_key(),
+            res: u8::from(res),
+            data_version: snapshot.data_version,
+        };
+        let settings = format!("{method:?};{options:?}");
+        Ok(self.0.stats.get_with((key, settings), || {
+            let stats = analyse(&snapshot.table, &selection.filter, &area, method, options);
+            let boxes = stats
+                .area
+                .cells()
+                .iter()
+                .enumerate()
+                .map(|(i, cell)| GeomWithData::new(cell_box(*cell), i))
+                .collect();
+            Arc::new(IndexedStats { stats, tree: RTree::bulk_load(boxes) })
+        }))
     }
 
     /// The aggregate of `selection` at `res` for `role`, computed once per data version.
@@ -203,21 +277,20 @@ impl AppState {
         };
         self.0.aggregates.get_with(key, || {
             let aggregate = aggregate_cells(&snapshot.table, &selection.filter, res);
-            let boxes = aggregate
-                .iter()
-                .map(|(cell, _)| {
-                    let boundary = cell.boundary();
-                    let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
-                    for ll in boundary.iter() {
-                        lo = [lo[0].min(ll.lng()), lo[1].min(ll.lat())];
-                        hi = [hi[0].max(ll.lng()), hi[1].max(ll.lat())];
-                    }
-                    GeomWithData::new(Rectangle::from_corners(lo, hi), cell)
-                })
-                .collect();
+            let boxes = aggregate.iter().map(|(cell, _)| GeomWithData::new(cell_box(cell), cell)).collect();
             Arc::new(IndexedAggregate { aggregate, tree: RTree::bulk_load(boxes) })
         })
     }
+}
+
+/// A cell's bounding box in degrees.
+fn cell_box(cell: CellIndex) -> Rectangle<[f64; 2]> {
+    let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+    for ll in cell.boundary().iter() {
+        lo = [lo[0].min(ll.lng()), lo[1].min(ll.lat())];
+        hi = [hi[0].max(ll.lng()), hi[1].max(ll.lat())];
+    }
+    Rectangle::from_corners(lo, hi)
 }
 
 fn load_snapshot(config: &ServerConfig) -> Result<Snapshot, StateError> {

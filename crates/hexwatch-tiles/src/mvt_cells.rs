@@ -26,6 +26,8 @@ pub enum PropertyValue {
     String(String),
     /// An unsigned integer (counts).
     Uint(u64),
+    /// A signed integer (Gi* bins −3…+3).
+    Int(i64),
     /// A double (densities, areas).
     Double(f64),
 }
@@ -93,6 +95,7 @@ pub fn encode_cells(
             match value {
                 PropertyValue::String(s) => f.add_tag_string(key, s),
                 PropertyValue::Uint(n) => f.add_tag_uint(key, *n),
+                PropertyValue::Int(n) => f.add_tag_sint(key, *n),
                 PropertyValue::Double(d) => f.add_tag_double(key, *d),
             }
         }

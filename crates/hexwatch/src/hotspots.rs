@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use h3o::Resolution;
-use hexwatch_core::{Filter, YearMonth, aggregate_cells};
+use hexwatch_core::stats::{Method, StatOptions, StudyArea, analyse};
+use hexwatch_core::{AreaFilter, Filter, WardIndex, YearMonth, aggregate_cells};
 use hexwatch_io::{Store, WardSet, hotspots_geojson};
 
 /// The shipped BCP wards, relative to the repository root.
@@ -40,9 +41,25 @@ pub(crate) struct HotspotsArgs {
     /// How many cells, highest count first (1 to 10000).
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=10_000))]
     limit: u16,
-    /// Output GeoJSON file (`-` for standard output).
+    /// Output file (`-` for standard output).
     #[arg(long)]
     out: PathBuf,
+    /// What to rank: `count`, `gistar` (Getis-Ord Gi* with FDR bins), `moran` (local
+    /// Moran's I clusters and outliers) or `emerging` (emerging hot spot patterns by month).
+    #[arg(long, default_value = "count", value_parser = ["count", "gistar", "moran", "emerging"])]
+    method: String,
+    /// Output format.
+    #[arg(long, default_value = "geojson", value_parser = ["geojson", "csv"])]
+    format: String,
+    /// Neighbourhood ring of the statistics, 1 to 3.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=3))]
+    k: u32,
+    /// Conditional permutations (local Moran; Gi* pseudo p when given).
+    #[arg(long)]
+    permutations: Option<u32>,
+    /// Seed of the permutations.
+    #[arg(long, default_value_t = 12_345)]
+    seed: u64,
 }
 
 pub(crate) fn run(store_path: &Path, args: &HotspotsArgs) -> anyhow::Result<ExitCode> {
@@ -76,12 +93,19 @@ pub(crate) fn run(store_path: &Path, args: &HotspotsArgs) -> anyhow::Result<Exit
         filter.area = Filter::parse_area(wards.as_ref(), area).context("--area")?;
     }
     filter.validate().context("--from/--to")?;
+    if let Some(method) = Method::parse(&args.method) {
+        return run_statistic(&table, &filter, wards.as_ref(), res, method, args);
+    }
     let aggregate = aggregate_cells(&table, &filter, res);
     let months = table.month_span().map_or(0, |(f, l)| filter.months_selected(f, l));
     let limit = usize::from(args.limit);
     let ranked = aggregate.ranked();
-    let fc = hotspots_geojson(&table, ranked.iter().take(limit).map(|(c, n)| (*c, *n)), months);
-    let text = geojson::GeoJson::from(fc).to_string();
+    let top = ranked.iter().take(limit).map(|(c, n)| (*c, *n));
+    let text = if args.format == "csv" {
+        hexwatch_io::cells_csv(&table, top, months)?
+    } else {
+        geojson::GeoJson::from(hotspots_geojson(&table, top, months)).to_string()
+    };
     if args.out.as_os_str() == "-" {
         println!("{text}");
     } else {
@@ -95,6 +119,64 @@ pub(crate) fn run(store_path: &Path, args: &HotspotsArgs) -> anyhow::Result<Exit
         for (i, (cell, counts)) in ranked.iter().take(5).enumerate() {
             println!("  {}. {cell} {} incidents", i + 1, counts.total());
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Gi*, local Moran or emerging hot spots over the study area: every cell covering the
+/// wards (the chosen ward with `--area ward:…`).
+fn run_statistic(
+    table: &hexwatch_core::IncidentTable,
+    filter: &Filter,
+    wards: Option<&WardIndex>,
+    res: Resolution,
+    method: Method,
+    args: &HotspotsArgs,
+) -> anyhow::Result<ExitCode> {
+    let Some(wards) = wards else {
+        bail!(
+            "--method {} needs a study area: give --area bcp (or ward:<code>) and the ward boundaries",
+            method.as_str()
+        );
+    };
+    let polygons: Vec<_> = match filter.area {
+        AreaFilter::Ward(id) => wards.ward(id).map(|w| w.boundary_wgs84.clone()).into_iter().collect(),
+        _ => wards.wards().iter().map(|w| w.boundary_wgs84.clone()).collect(),
+    };
+    let area = StudyArea::covering(&polygons, res)?;
+    let mut options = StatOptions { k: args.k, seed: args.seed, ..StatOptions::default() };
+    if let Some(p) = args.permutations {
+        if method == Method::Moran && p == 0 {
+            bail!("--permutations: local Moran needs at least 1 (999 by default)");
+        }
+        options.permutations = p;
+        options.gi_permutations = p > 0;
+    }
+    let stats = analyse(table, filter, &area, method, options);
+    let order: Vec<usize> =
+        hexwatch_io::ranked_cells(&stats, method).into_iter().take(usize::from(args.limit)).collect();
+    let text = if args.format == "csv" {
+        hexwatch_io::stats_csv(&stats, &order)?
+    } else {
+        geojson::GeoJson::from(hexwatch_io::stats_geojson(&stats, &order)).to_string()
+    };
+    if args.out.as_os_str() == "-" {
+        println!("{text}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    std::fs::write(&args.out, text).with_context(|| format!("writing {}", args.out.display()))?;
+    println!(
+        "{}: {} study-area cells at resolution {} ({} incidents inside, {} outside the study area); wrote {} to {}",
+        method.as_str(),
+        area.len(),
+        u8::from(res),
+        stats.counts.iter().sum::<f64>(),
+        stats.outside,
+        order.len(),
+        args.out.display()
+    );
+    for (class, n) in hexwatch_io::class_counts(&stats) {
+        println!("  {class}: {n}");
     }
     Ok(ExitCode::SUCCESS)
 }

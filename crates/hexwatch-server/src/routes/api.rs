@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::{Pairs, query_pairs, role_of};
 use crate::error::ApiError;
-use crate::query::{no_parameters, parse_selection};
+use crate::query::{no_parameters, parse_selection, parse_stat_options};
 use crate::state::AppState;
 
 /// `GET /api/health`: liveness with the data version and incident count.
@@ -126,20 +126,14 @@ pub(super) async fn hotspots(
 ) -> Result<Response, ApiError> {
     let pairs = query_pairs(query)?;
     let snapshot = state.snapshot();
-    let selection =
-        parse_selection(&pairs, &snapshot.table, snapshot.wards.as_ref(), &["method", "limit", "format"])?;
+    let selection = parse_selection(
+        &pairs,
+        &snapshot.table,
+        snapshot.wards.as_ref(),
+        &["method", "limit", "format", "k", "permutations", "seed"],
+    )?;
     let value = |k: &str| pairs.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
-    match value("method").unwrap_or("count") {
-        "count" => {}
-        other => {
-            return Err(ApiError::bad_parameter(
-                "method",
-                format!(
-                    "invalid method (got {other:?}): this version offers count; gistar, moran and emerging arrive with the hotspot statistics"
-                ),
-            ));
-        }
-    }
+    let (method, options) = parse_stat_options(&pairs)?;
     let limit = match value("limit") {
         None => 100,
         Some(v) => v.parse::<usize>().ok().filter(|n| (1..=MAX_LIMIT).contains(n)).ok_or_else(|| {
@@ -159,6 +153,38 @@ pub(super) async fn hotspots(
     let res = selection.res.unwrap_or(Resolution::Nine);
     let role = role_of(&headers);
     let st = state.clone();
+    if let Some(method) = method {
+        let body = tokio::task::spawn_blocking(move || {
+            let indexed = st.cell_stats(&snapshot, role, &selection, res, method, options)?;
+            let stats = &indexed.stats;
+            let order: Vec<usize> =
+                hexwatch_io::ranked_cells(stats, method).into_iter().take(limit).collect();
+            if csv {
+                return hexwatch_io::stats_csv(stats, &order)
+                    .map(|b| ("text/csv; charset=utf-8", b))
+                    .map_err(|e| ApiError::internal(&e));
+            }
+            let mut fc = hexwatch_io::stats_geojson(stats, &order);
+            let months =
+                stats.emerging.as_ref().map(|(_, m)| m.iter().map(ToString::to_string).collect::<Vec<_>>());
+            fc.foreign_members = Some(serde_json::Map::from_iter([
+                ("method".to_owned(), json!(method.as_str())),
+                ("res".to_owned(), json!(u8::from(res))),
+                ("k".to_owned(), json!(options.k)),
+                ("permutations".to_owned(), json!(options.permutations)),
+                ("study_area_cells".to_owned(), json!(stats.area.len())),
+                ("incidents".to_owned(), json!(stats.counts.iter().sum::<f64>())),
+                ("outside_study_area".to_owned(), json!(stats.outside)),
+                ("classes".to_owned(), serde_json::Value::Object(hexwatch_io::class_counts(stats))),
+                ("steps".to_owned(), json!(months)),
+                ("data_version".to_owned(), json!(snapshot.data_version)),
+            ]));
+            Ok(("application/geo+json", geojson::GeoJson::from(fc).to_string()))
+        })
+        .await
+        .map_err(|e| ApiError::internal(&e))??;
+        return Ok(([(header::CONTENT_TYPE, HeaderValue::from_static(body.0))], body.1).into_response());
+    }
     let body = tokio::task::spawn_blocking(move || {
         let indexed = st.aggregate(&snapshot, role, &selection, res);
         let policy = st.0.config.disclosure;

@@ -17,8 +17,9 @@ use rstar::AABB;
 
 use super::{Pairs, base_url, path_segments, query_pairs, role_of};
 use crate::error::ApiError;
-use crate::query::{Selection, parse_selection};
+use crate::query::{Selection, parse_selection, parse_stat_options};
 use crate::state::{AppState, CachedTile, Snapshot, TileKey};
+use hexwatch_core::stats::{Method, StatOptions};
 
 const LAYERS: [&str; 1] = ["cells"];
 
@@ -105,7 +106,8 @@ pub(super) async fn tile(
     let coord = parse_coord(&z, &x, &y)?;
     let pairs = query_pairs(query)?;
     let snapshot = state.snapshot();
-    let selection = parse_selection(&pairs, &snapshot.table, snapshot.wards.as_ref(), &[])?;
+    let selection = parse_selection(&pairs, &snapshot.table, snapshot.wards.as_ref(), &STAT_PARAMS)?;
+    let (method, options) = parse_stat_options(&pairs)?;
     let role = role_of(&headers);
     let key = TileKey {
         role,
@@ -113,7 +115,7 @@ pub(super) async fn tile(
         z: coord.z,
         x: coord.x,
         y: coord.y,
-        selection: selection.cache_key(),
+        selection: format!("{};{method:?};{options:?}", selection.cache_key()),
         data_version: snapshot.data_version,
     };
     let cached = if let Some(t) = state.0.tiles.get(&key) {
@@ -122,13 +124,77 @@ pub(super) async fn tile(
         let st = state.clone();
         tokio::task::spawn_blocking(move || {
             st.0.tiles
-                .try_get_with(key, || build_cells_tile(&st, &snapshot, role, &selection, coord))
+                .try_get_with(key, || match method {
+                    None => build_cells_tile(&st, &snapshot, role, &selection, coord),
+                    Some(m) => build_stats_tile(&st, &snapshot, role, &selection, coord, m, options),
+                })
                 .map_err(|e: Arc<ApiError>| (*e).clone())
         })
         .await
         .map_err(|e| ApiError::internal(&e))??
     };
     Ok(respond(&cached, &headers))
+}
+
+/// Parameters of the statistics a tile may carry.
+const STAT_PARAMS: [&str; 4] = ["method", "k", "permutations", "seed"];
+
+/// A tile of every study-area cell (empty ones included) with the statistic's properties.
+fn build_stats_tile(
+    state: &AppState,
+    snapshot: &Snapshot,
+    role: Role,
+    selection: &Selection,
+    coord: TileCoord,
+    method: Method,
+    options: StatOptions,
+) -> Result<Arc<CachedTile>, ApiError> {
+    let res = selection.res.unwrap_or_else(|| resolution_for_zoom(coord.z));
+    let indexed = state.cell_stats(snapshot, role, selection, res, method, options)?;
+    let mut cells: Vec<usize> =
+        indexed.tree.locate_in_envelope_intersecting(&tile_window(coord)).map(|e| e.data).collect();
+    cells.sort_unstable();
+    let features = cells.into_iter().map(|i| {
+        let properties = hexwatch_io::stat_properties(&indexed.stats, i)
+            .into_iter()
+            .filter_map(|(k, v)| {
+                let value = match v {
+                    serde_json::Value::String(s) => PropertyValue::String(s),
+                    // Bins are signed (−3…+3): one MVT type for every feature.
+                    serde_json::Value::Number(n) if k == "gi_bin" => PropertyValue::Int(n.as_i64()?),
+                    serde_json::Value::Number(n) if n.is_u64() => PropertyValue::Uint(n.as_u64()?),
+                    serde_json::Value::Number(n) if n.is_i64() => PropertyValue::Int(n.as_i64()?),
+                    serde_json::Value::Number(n) => PropertyValue::Double(n.as_f64()?),
+                    _ => return None,
+                };
+                Some((k, value))
+            })
+            .collect();
+        CellFeature { cell: indexed.stats.area.cells()[i], properties }
+    });
+    finish_tile(coord, features)
+}
+
+/// The tile's bounds grown by the MVT buffer, in degrees.
+fn tile_window(coord: TileCoord) -> AABB<[f64; 2]> {
+    let b = coord.bounds();
+    let pad = BUFFER / f64::from(EXTENT);
+    let (dx, dy) = ((b.east - b.west) * pad, (b.north - b.south) * pad);
+    AABB::from_corners([b.west - dx, b.south - dy], [b.east + dx, b.north + dy])
+}
+
+/// Encodes, hashes and gzips a `cells` layer.
+fn finish_tile(
+    coord: TileCoord,
+    features: impl Iterator<Item = CellFeature>,
+) -> Result<Arc<CachedTile>, ApiError> {
+    let mvt = encode_cells(coord, "cells", features).map_err(|e| ApiError::internal(&e))?;
+    let etag = format!("\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(&mvt));
+    let mut gz =
+        flate2::write::GzEncoder::new(Vec::with_capacity(mvt.len() / 2), flate2::Compression::fast());
+    gz.write_all(&mvt).map_err(|e| ApiError::internal(&e))?;
+    let gzip = gz.finish().map_err(|e| ApiError::internal(&e))?;
+    Ok(Arc::new(CachedTile { gzip, etag }))
 }
 
 fn build_cells_tile(
@@ -140,12 +206,8 @@ fn build_cells_tile(
 ) -> Result<Arc<CachedTile>, ApiError> {
     let res = selection.res.unwrap_or_else(|| resolution_for_zoom(coord.z));
     let indexed = state.aggregate(snapshot, role, selection, res);
-    let b = coord.bounds();
-    let pad = BUFFER / f64::from(EXTENT);
-    let (dx, dy) = ((b.east - b.west) * pad, (b.north - b.south) * pad);
-    let window = AABB::from_corners([b.west - dx, b.south - dy], [b.east + dx, b.north + dy]);
     let mut cells: Vec<CellIndex> =
-        indexed.tree.locate_in_envelope_intersecting(&window).map(|e| e.data).collect();
+        indexed.tree.locate_in_envelope_intersecting(&tile_window(coord)).map(|e| e.data).collect();
     cells.sort_unstable();
     let months = snapshot.months(selection);
     let categories = snapshot.table.categories();
@@ -171,13 +233,7 @@ fn build_cells_tile(
         }
         Some(CellFeature { cell, properties })
     });
-    let mvt = encode_cells(coord, "cells", features).map_err(|e| ApiError::internal(&e))?;
-    let etag = format!("\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(&mvt));
-    let mut gz =
-        flate2::write::GzEncoder::new(Vec::with_capacity(mvt.len() / 2), flate2::Compression::fast());
-    gz.write_all(&mvt).map_err(|e| ApiError::internal(&e))?;
-    let gzip = gz.finish().map_err(|e| ApiError::internal(&e))?;
-    Ok(Arc::new(CachedTile { gzip, etag }))
+    finish_tile(coord, features)
 }
 
 fn respond(tile: &CachedTile, headers: &HeaderMap) -> Response {
