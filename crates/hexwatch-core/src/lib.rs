@@ -35,6 +35,7 @@
 //! - [`summarise`], [`aggregate_wards`]: totals by category, month, location and ward.
 //! - [`stats`]: study area, Getis-Ord Gi* with FDR, local Moran's I, emerging hot spots.
 //! - [`Role`], [`DisclosurePolicy`]: who sees what.
+//! - [`synthetic`]: seeded synthetic incidents (Gaussian hotspots over a uniform background).
 
 mod aggregate;
 mod area;
@@ -44,6 +45,7 @@ mod filter;
 mod incident;
 pub mod stats;
 mod summary;
+pub mod synthetic;
 mod time;
 mod units;
 

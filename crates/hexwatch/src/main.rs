@@ -1,4 +1,4 @@
-//! The `hexwatch` command: `serve`, `ingest`, `hotspots`.
+//! The `hexwatch` command: `serve`, `ingest`, `hotspots`, `generate`.
 
 #![expect(
     clippy::print_stdout,
@@ -6,6 +6,7 @@
     reason = "a command-line program reports on its terminal"
 )]
 
+mod generate;
 mod hotspots;
 mod ingest;
 mod serve;
@@ -34,6 +35,9 @@ enum Command {
     Ingest(ingest::IngestArgs),
     /// Write the top H3 cells by incident count as GeoJSON.
     Hotspots(hotspots::HotspotsArgs),
+    /// Write seeded synthetic incidents (Gaussian hotspots over a uniform background) as a
+    /// data.police.uk street CSV.
+    Generate(generate::GenerateArgs),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +53,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(&cli.store, args),
         Command::Ingest(args) => ingest::run(&cli.store, &args),
         Command::Hotspots(args) => hotspots::run(&cli.store, &args),
+        Command::Generate(args) => generate::run(&args),
     };
     match result {
         Ok(code) => code,
