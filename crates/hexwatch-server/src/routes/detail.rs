@@ -171,15 +171,28 @@ pub(super) async fn cell(
     let pairs = query_pairs(query)?;
     let snapshot = state.snapshot();
     let selection = parse_selection(&pairs, &snapshot.table, snapshot.wards.as_ref(), &[])?;
-    let role = role_of(&headers);
-    let st = state.clone();
+    let identity = vec![("h3", json!(cell.to_string())), ("res", json!(u8::from(cell.resolution())))];
+    detail(state, snapshot, role_of(&headers), selection, Scope::Cell(cell), cell.area_km2(), identity).await
+}
+
+/// The body shared by cell and ward details: the place's identity, area and density, and
+/// [`detail_body`], computed off the async runtime.
+async fn detail(
+    state: AppState,
+    snapshot: std::sync::Arc<Snapshot>,
+    role: Role,
+    selection: Selection,
+    scope: Scope,
+    area_km2: f64,
+    identity: Vec<(&'static str, Value)>,
+) -> Result<axum::Json<Value>, ApiError> {
     let body = tokio::task::spawn_blocking(move || {
-        let summary = summarise(&snapshot.table, &selection.filter, Scope::Cell(cell));
-        let mut body = detail_body(&st, &snapshot, role, &selection, &summary);
-        let area_km2 = cell.area_km2();
+        let summary = summarise(&snapshot.table, &selection.filter, scope);
+        let mut body = detail_body(&state, &snapshot, role, &selection, &summary);
+        for (key, value) in identity {
+            body[key] = value;
+        }
         let count = u32::try_from(summary.total).unwrap_or(u32::MAX);
-        body["h3"] = json!(cell.to_string());
-        body["res"] = json!(u8::from(cell.resolution()));
         body["area_km2"] = json!(area_km2);
         body["density_per_km2_month"] =
             json!(density_per_km2_month(count, area_km2, snapshot.months(&selection)));
@@ -218,24 +231,10 @@ pub(super) async fn ward(
         ..ApiError::not_found(format!("no ward with code {code:?}; see /api/meta areas"))
     })?;
     let selection = parse_selection(&pairs, &snapshot.table, snapshot.wards.as_ref(), &[])?;
-    let role = role_of(&headers);
-    let st = state.clone();
-    let body = tokio::task::spawn_blocking(move || {
-        let summary = summarise(&snapshot.table, &selection.filter, Scope::Ward(id));
-        let mut body = detail_body(&st, &snapshot, role, &selection, &summary);
-        let ward = snapshot.wards.as_ref().and_then(|w| w.ward(id));
-        let area_km2 = ward.map_or(0.0, hexwatch_core::Ward::area_km2);
-        let count = u32::try_from(summary.total).unwrap_or(u32::MAX);
-        body["code"] = json!(ward.map(|w| w.code.clone()));
-        body["name"] = json!(ward.map(|w| w.name.clone()));
-        body["area_km2"] = json!(area_km2);
-        body["density_per_km2_month"] =
-            json!(density_per_km2_month(count, area_km2, snapshot.months(&selection)));
-        body
-    })
-    .await
-    .map_err(|e| ApiError::internal(&e))?;
-    Ok(axum::Json(body))
+    let ward = wards.ward(id).ok_or_else(|| ApiError::not_found(format!("no ward with code {code:?}")))?;
+    let identity = vec![("code", json!(ward.code)), ("name", json!(ward.name))];
+    let area_km2 = ward.area_km2();
+    detail(state, snapshot.clone(), role_of(&headers), selection, Scope::Ward(id), area_km2, identity).await
 }
 
 /// `GET /api/wards?format=json|csv|geojson`: every ward's counts for the selection.
