@@ -10,6 +10,7 @@ use hexwatch_core::IncidentTable;
 use hexwatch_io::{IngestOptions, Store, WardSet, ingest_file};
 
 mod aggregate;
+mod stats;
 mod tiles;
 
 /// The twelve Dorset months from `data/`, loaded with the BCP wards (11 m tolerance).
@@ -41,6 +42,7 @@ fn benches(c: &mut Criterion) {
     let (table, _dir) = dorset_table();
     aggregate::bench(c, &table);
     tiles::bench(c, &table);
+    stats::bench(c);
 }
 
 criterion_group! {
