@@ -33,6 +33,7 @@
 //! - [`Filter`], [`AreaFilter`]: the selection shared by tiles and the API.
 //! - [`aggregate_cells`]: counts per H3 cell and category as a mergeable partial.
 //! - [`summarise`], [`aggregate_wards`]: totals by category, month, location and ward.
+//! - [`kde`]: kernel density surfaces in British National Grid metres.
 //! - [`stats`]: study area, Getis-Ord Gi* with FDR, local Moran's I, emerging hot spots.
 //! - [`Role`], [`DisclosurePolicy`]: who sees what.
 //! - [`synthetic`]: seeded synthetic incidents (Gaussian hotspots over a uniform background).
@@ -43,6 +44,7 @@ mod category;
 mod disclosure;
 mod filter;
 mod incident;
+pub mod kde;
 pub mod stats;
 mod summary;
 pub mod synthetic;

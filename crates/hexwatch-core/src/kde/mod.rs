@@ -1,0 +1,13 @@
+//! Kernel density estimation in British National Grid metres.
+//!
+//! The exact path sums every distinct location's kernel at each grid-cell centre, pruned
+//! with an R-tree to the locations within the bandwidth, Rayon-parallel over rows.
+//! Densities are in incidents per km² per month (a selection's total divided by its months).
+
+mod bandwidth;
+mod grid;
+mod kernel;
+
+pub use bandwidth::{Bandwidth, BandwidthRule, arcgis_bandwidth};
+pub use grid::{DensityGrid, GridSpec, WeightedPoint, kde_exact, kde_naive, kde_points};
+pub use kernel::Kernel;
