@@ -49,7 +49,7 @@ impl Kernel {
     /// `d_m`, `h_m`: metres; result: per m² (multiply by 1e6 for per km²).
     #[must_use]
     pub fn value_per_m2(self, d_m: f64, h_m: f64) -> f64 {
-        if !(d_m < h_m) || h_m <= 0.0 {
+        if d_m.is_nan() || d_m >= h_m || h_m <= 0.0 {
             return 0.0;
         }
         let h2 = h_m * h_m;
