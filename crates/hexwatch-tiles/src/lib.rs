@@ -10,10 +10,12 @@
 //! assert_eq!(u8::from(resolution_for_zoom(13)), 9);
 //! ```
 
+mod density_png;
 mod mvt_cells;
 mod tile;
 mod tilejson_doc;
 
+pub use density_png::{DENSITY_BREAKS, DENSITY_COLOURS, density_preview_png, density_rgba};
 pub use mvt_cells::{BUFFER, CellFeature, EXTENT, PropertyValue, TileError, encode_cells, orient_exterior};
 pub use tile::{MAX_ZOOM, TileCoord, ZOOM_RESOLUTION, resolution_for_zoom};
 pub use tilejson_doc::cells_tilejson;

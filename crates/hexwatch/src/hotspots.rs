@@ -10,7 +10,7 @@ use hexwatch_core::{AreaFilter, Filter, WardIndex, YearMonth, aggregate_cells};
 use hexwatch_io::{Store, WardSet, hotspots_geojson};
 
 /// The shipped BCP wards, relative to the repository root.
-const SHIPPED_WARDS: &str = "data/boundaries-bcp-wards-2020/bcp-wards-2020-bgc.geojson";
+pub(crate) const SHIPPED_WARDS: &str = "data/boundaries-bcp-wards-2020/bcp-wards-2020-bgc.geojson";
 
 /// Arguments of `hexwatch hotspots`.
 #[derive(Debug, clap::Args)]

@@ -6,6 +6,7 @@
     reason = "a command-line program reports on its terminal"
 )]
 
+mod density;
 mod generate;
 mod hotspots;
 mod ingest;
@@ -33,6 +34,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Ingest data.police.uk street CSV files (plain or .gz) into the store.
     Ingest(ingest::IngestArgs),
+    /// Kernel density of the selection as a GeoTIFF (EPSG:27700) and a PNG preview.
+    Density(density::DensityArgs),
     /// Write the top H3 cells by incident count as GeoJSON.
     Hotspots(hotspots::HotspotsArgs),
     /// Write seeded synthetic incidents (Gaussian hotspots over a uniform background) as a
@@ -53,6 +56,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(&cli.store, args),
         Command::Ingest(args) => ingest::run(&cli.store, &args),
         Command::Hotspots(args) => hotspots::run(&cli.store, &args),
+        Command::Density(args) => density::run(&cli.store, &args),
         Command::Generate(args) => generate::run(&args),
     };
     match result {
