@@ -14,8 +14,12 @@ use rstar::primitives::{GeomWithData, Rectangle};
 
 use crate::error::ApiError;
 use crate::query::Selection;
-use hexwatch_core::AreaFilter;
+use hexwatch_core::kde::{
+    Bandwidth, BandwidthRule, DensityGrid, GridSpec, Kernel, WeightedPoint, arcgis_bandwidth, kde_exact,
+    kde_points,
+};
 use hexwatch_core::stats::{CellStats, Method, StatOptions, StudyArea, analyse};
+use hexwatch_core::{AreaFilter, BngPoint};
 
 /// How the server is set up.
 #[derive(Debug)]
@@ -122,8 +126,19 @@ pub(crate) struct TileKey {
 /// A cached tile: gzip bytes and the ETag of the uncompressed tile.
 #[derive(Debug)]
 pub(crate) struct CachedTile {
+    /// The body: gzip-compressed MVT, or a PNG as it is (already compressed).
     pub(crate) gzip: Vec<u8>,
     pub(crate) etag: String,
+    /// `true` for PNG bodies, which are sent without gzip.
+    pub(crate) png: bool,
+}
+
+/// A density surface and how its parameters were chosen.
+#[derive(Debug)]
+pub(crate) struct DensitySurface {
+    pub(crate) grid: DensityGrid,
+    pub(crate) bandwidth: Bandwidth,
+    pub(crate) cell_size_rule: &'static str,
 }
 
 pub(crate) struct Inner {
@@ -138,6 +153,10 @@ pub(crate) struct Inner {
     study_areas: moka::sync::Cache<(u8, AreaFilter), Arc<StudyArea>>,
     /// Statistics by (role, selection, resolution, method and settings, data version).
     stats: moka::sync::Cache<(AggregateKey, String), Arc<IndexedStats>>,
+    /// Density surfaces by (role, selection, kernel and sizes, data version).
+    densities: moka::sync::Cache<(AggregateKey, String), Arc<DensitySurface>>,
+    /// WGS84 → British National Grid, for density tiles.
+    pub(crate) projector: hexwatch_io::BngProjector,
 }
 
 /// Cell statistics with an R-tree over the cells' bounding boxes (degrees), for tiles.
@@ -177,6 +196,8 @@ impl AppState {
             aggregates: moka::sync::Cache::new(256),
             study_areas: moka::sync::Cache::new(64),
             stats: moka::sync::Cache::new(64),
+            densities: moka::sync::Cache::new(32),
+            projector: hexwatch_io::BngProjector::new(),
         };
         Ok(Self(Arc::new(inner)))
     }
@@ -191,6 +212,7 @@ impl AppState {
         self.0.tiles.invalidate_all();
         self.0.aggregates.invalidate_all();
         self.0.stats.invalidate_all();
+        self.0.densities.invalidate_all();
         Ok(())
     }
 
@@ -259,6 +281,66 @@ impl AppState {
                 .collect();
             Arc::new(IndexedStats { stats, tree: RTree::bulk_load(boxes) })
         }))
+    }
+
+    /// The kernel density of `selection`: bandwidth given or by ArcGIS's rule, cell size
+    /// given or the points' shorter extent side ÷ 250, over the points' extent grown by the
+    /// bandwidth; cells outside the area filter's wards are NoData. `None` when no incident
+    /// matches.
+    pub(crate) fn density(
+        &self,
+        snapshot: &Snapshot,
+        role: Role,
+        selection: &Selection,
+        kernel: Kernel,
+        bandwidth_m: Option<f64>,
+        cell_size_m: Option<f64>,
+    ) -> Option<Arc<DensitySurface>> {
+        let key = AggregateKey {
+            role,
+            selection: selection.cache_key(),
+            res: 0,
+            data_version: snapshot.data_version,
+        };
+        let settings = format!("{kernel:?};{bandwidth_m:?};{cell_size_m:?}");
+        self.0
+            .densities
+            .try_get_with((key, settings), || {
+                let points = kde_points(&snapshot.table, &selection.filter, |_| 1.0);
+                let triples: Vec<_> = points.iter().map(|p| (p.easting_m, p.northing_m, p.weight)).collect();
+                let mut bandwidth = arcgis_bandwidth(&triples).ok_or(())?;
+                if let Some(h) = bandwidth_m {
+                    bandwidth.bandwidth_m = h;
+                    bandwidth.rule = BandwidthRule::Given;
+                }
+                let fold = |get: fn(&WeightedPoint) -> f64| {
+                    points
+                        .iter()
+                        .map(get)
+                        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)))
+                };
+                let ((x0, x1), (y0, y1)) = (fold(|p| p.easting_m), fold(|p| p.northing_m));
+                let cell = cell_size_m.unwrap_or_else(|| ((x1 - x0).min(y1 - y0) / 250.0).max(1.0));
+                let h = bandwidth.bandwidth_m;
+                let spec = GridSpec::over_extent(x0 - h, y0 - h, x1 + h, y1 + h, Some(cell)).ok_or(())?;
+                let months = snapshot.months(selection);
+                let wards = snapshot.wards.as_ref();
+                let area = selection.filter.area;
+                let keep = |x: f64, y: f64| match (wards, area) {
+                    (Some(w), AreaFilter::Ward(id)) => {
+                        w.assign(BngPoint { easting_m: x, northing_m: y }) == Some(id)
+                    }
+                    (Some(w), AreaFilter::AnyWard) => {
+                        w.assign(BngPoint { easting_m: x, northing_m: y }).is_some()
+                    }
+                    _ => true,
+                };
+                let grid = kde_exact(&points, &spec, kernel, h, months, &keep);
+                let cell_size_rule =
+                    if cell_size_m.is_some() { "given" } else { "ArcGIS default: shorter extent side / 250" };
+                Ok::<_, ()>(Arc::new(DensitySurface { grid, bandwidth, cell_size_rule }))
+            })
+            .ok()
     }
 
     /// The aggregate of `selection` at `res` for `role`, computed once per data version.

@@ -11,11 +11,13 @@
 //! ```
 
 mod density_png;
+mod density_tile;
 mod mvt_cells;
 mod tile;
 mod tilejson_doc;
 
 pub use density_png::{DENSITY_BREAKS, DENSITY_COLOURS, density_preview_png, density_rgba};
+pub use density_tile::{DENSITY_TILE_SIZE, density_tile_png, footprint_mean, pixel_means};
 pub use mvt_cells::{BUFFER, CellFeature, EXTENT, PropertyValue, TileError, encode_cells, orient_exterior};
 pub use tile::{MAX_ZOOM, TileCoord, ZOOM_RESOLUTION, resolution_for_zoom};
 pub use tilejson_doc::cells_tilejson;

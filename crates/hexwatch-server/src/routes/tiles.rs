@@ -19,9 +19,42 @@ use super::{Pairs, base_url, path_segments, query_pairs, role_of};
 use crate::error::ApiError;
 use crate::query::{Selection, parse_selection, parse_stat_options};
 use crate::state::{AppState, CachedTile, Snapshot, TileKey};
+use hexwatch_core::kde::Kernel;
 use hexwatch_core::stats::{Method, StatOptions};
+use hexwatch_tiles::{DENSITY_BREAKS, DENSITY_TILE_SIZE, density_tile_png, pixel_means};
 
-const LAYERS: [&str; 1] = ["cells"];
+const LAYERS: [&str; 2] = ["cells", "density"];
+
+/// Parameters of the density layer.
+const DENSITY_PARAMS: [&str; 3] = ["kernel", "bandwidth_m", "cell_size_m"];
+
+/// Parses `kernel` (default quartic), `bandwidth_m` and `cell_size_m` (metres, > 0; each
+/// defaults to ArcGIS's rule).
+fn parse_density_params(pairs: &Pairs) -> Result<(Kernel, Option<f64>, Option<f64>), ApiError> {
+    let value = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+    let kernel = match value("kernel") {
+        None => Kernel::Quartic,
+        Some(k) => Kernel::parse(k).ok_or_else(|| {
+            ApiError::bad_parameter(
+                "kernel",
+                format!("invalid kernel (got {k:?}): quartic, epanechnikov, triangular, uniform or gaussian"),
+            )
+        })?,
+    };
+    let metres = |name: &str, min: f64, max: f64| -> Result<Option<f64>, ApiError> {
+        value(name)
+            .map(|v| {
+                v.parse::<f64>().ok().filter(|m| m.is_finite() && (min..=max).contains(m)).ok_or_else(|| {
+                    ApiError::bad_parameter(
+                        name,
+                        format!("invalid {name} (got {v:?}): metres from {min} to {max}"),
+                    )
+                })
+            })
+            .transpose()
+    };
+    Ok((kernel, metres("bandwidth_m", 10.0, 20_000.0)?, metres("cell_size_m", 5.0, 2_000.0)?))
+}
 
 fn check_layer(layer: &str) -> Result<&'static str, ApiError> {
     LAYERS.iter().find(|l| **l == layer).copied().ok_or_else(|| ApiError {
@@ -43,7 +76,11 @@ pub(super) async fn tilejson(
     let layer = check_layer(&path_segments(path)?)?;
     let pairs = query_pairs(query)?;
     let snapshot = state.snapshot();
-    parse_selection(&pairs, &snapshot.table, snapshot.wards.as_ref(), &[])?;
+    if layer == "density" {
+        return density_tilejson(&state, &snapshot, &pairs, &headers).await;
+    }
+    parse_selection(&pairs, &snapshot.table, snapshot.wards.as_ref(), &STAT_PARAMS)?;
+    parse_stat_options(&pairs)?;
     let query = serde_urlencoded_pairs(&pairs);
     let url = format!(
         "{}/tiles/{layer}/{{z}}/{{x}}/{{y}}{}",
@@ -106,6 +143,9 @@ pub(super) async fn tile(
     let coord = parse_coord(&z, &x, &y)?;
     let pairs = query_pairs(query)?;
     let snapshot = state.snapshot();
+    if layer == "density" {
+        return density_tile(state, snapshot, &pairs, &headers, coord).await;
+    }
     let selection = parse_selection(&pairs, &snapshot.table, snapshot.wards.as_ref(), &STAT_PARAMS)?;
     let (method, options) = parse_stat_options(&pairs)?;
     let role = role_of(&headers);
@@ -134,6 +174,103 @@ pub(super) async fn tile(
         .map_err(|e| ApiError::internal(&e))??
     };
     Ok(respond(&cached, &headers))
+}
+
+/// A density tile: 256 × 256 PNG, each pixel the mean density over its footprint.
+async fn density_tile(
+    state: AppState,
+    snapshot: Arc<Snapshot>,
+    pairs: &Pairs,
+    headers: &HeaderMap,
+    coord: TileCoord,
+) -> Result<Response, ApiError> {
+    let selection = parse_selection(pairs, &snapshot.table, snapshot.wards.as_ref(), &DENSITY_PARAMS)?;
+    let (kernel, bandwidth_m, cell_size_m) = parse_density_params(pairs)?;
+    let role = role_of(headers);
+    let key = TileKey {
+        role,
+        layer: "density",
+        z: coord.z,
+        x: coord.x,
+        y: coord.y,
+        selection: format!("{};{kernel:?};{bandwidth_m:?};{cell_size_m:?}", selection.cache_key()),
+        data_version: snapshot.data_version,
+    };
+    let cached = if let Some(t) = state.0.tiles.get(&key) {
+        t
+    } else {
+        let st = state.clone();
+        tokio::task::spawn_blocking(move || {
+            st.0.tiles
+                .try_get_with(key, || {
+                    let values =
+                        match st.density(&snapshot, role, &selection, kernel, bandwidth_m, cell_size_m) {
+                            Some(surface) => pixel_means(&surface.grid, coord, &|lon, lat| {
+                                st.0.projector.to_bng(lon, lat).ok().map(|p| (p.easting_m, p.northing_m))
+                            }),
+                            None => vec![f64::NAN; (DENSITY_TILE_SIZE * DENSITY_TILE_SIZE) as usize],
+                        };
+                    let png = density_tile_png(&values).map_err(|e| ApiError::internal(&e))?;
+                    let etag = format!("\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(&png));
+                    Ok::<_, ApiError>(Arc::new(CachedTile { gzip: png, etag, png: true }))
+                })
+                .map_err(|e: Arc<ApiError>| (*e).clone())
+        })
+        .await
+        .map_err(|e| ApiError::internal(&e))??
+    };
+    Ok(respond(&cached, headers))
+}
+
+/// TileJSON of the density layer, stating the bandwidth, cell size and the rules that chose
+/// them, the unit, the legend's class breaks and the peak.
+async fn density_tilejson(
+    state: &AppState,
+    snapshot: &Arc<Snapshot>,
+    pairs: &Pairs,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let selection = parse_selection(pairs, &snapshot.table, snapshot.wards.as_ref(), &DENSITY_PARAMS)?;
+    let (kernel, bandwidth_m, cell_size_m) = parse_density_params(pairs)?;
+    let role = role_of(headers);
+    let query = serde_urlencoded_pairs(pairs);
+    let url = format!(
+        "{}/tiles/density/{{z}}/{{x}}/{{y}}{}",
+        base_url(state, headers),
+        if query.is_empty() { String::new() } else { format!("?{query}") }
+    );
+    let (st, snap) = (state.clone(), snapshot.clone());
+    let surface = tokio::task::spawn_blocking(move || {
+        st.density(&snap, role, &selection, kernel, bandwidth_m, cell_size_m)
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e))?;
+    let mut doc = serde_json::json!({
+        "tilejson": "3.0.0",
+        "name": "density",
+        "description": "Kernel density, incidents per km² per month; each pixel is the mean over its footprint",
+        "tiles": [url],
+        "minzoom": 0,
+        "maxzoom": hexwatch_tiles::MAX_ZOOM,
+        "tileSize": DENSITY_TILE_SIZE,
+        "attribution": state.0.config.attribution,
+        "unit": "incidents per km² per month",
+        "kernel": kernel.as_str(),
+        "legend_breaks": DENSITY_BREAKS,
+    });
+    if let Some(s) = surface {
+        doc["bandwidth_m"] = serde_json::json!(s.bandwidth.bandwidth_m);
+        doc["bandwidth_rule"] = serde_json::json!(s.bandwidth.rule.describe());
+        doc["cell_size_m"] = serde_json::json!(s.grid.spec.cell_size_m);
+        doc["cell_size_rule"] = serde_json::json!(s.cell_size_rule);
+        doc["incidents"] = serde_json::json!(s.bandwidth.n);
+        doc["months"] = serde_json::json!(s.grid.months);
+        doc["peak_density_per_km2_month"] = serde_json::json!(s.grid.peak().map(|p| p.0));
+        if s.bandwidth.bandwidth_m < s.grid.spec.cell_size_m {
+            doc["warning"] = serde_json::json!("the bandwidth is below the cell size");
+        }
+    }
+    Ok(axum::Json(doc).into_response())
 }
 
 /// Parameters of the statistics a tile may carry.
@@ -194,7 +331,7 @@ fn finish_tile(
         flate2::write::GzEncoder::new(Vec::with_capacity(mvt.len() / 2), flate2::Compression::fast());
     gz.write_all(&mvt).map_err(|e| ApiError::internal(&e))?;
     let gzip = gz.finish().map_err(|e| ApiError::internal(&e))?;
-    Ok(Arc::new(CachedTile { gzip, etag }))
+    Ok(Arc::new(CachedTile { gzip, etag, png: false }))
 }
 
 fn build_cells_tile(
@@ -249,6 +386,10 @@ fn respond(tile: &CachedTile, headers: &HeaderMap) -> Response {
     ];
     if matches {
         return (StatusCode::NOT_MODIFIED, common).into_response();
+    }
+    if tile.png {
+        let content_type = (header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
+        return (common, [content_type], Body::from(tile.gzip.clone())).into_response();
     }
     let content_type = (header::CONTENT_TYPE, HeaderValue::from_static("application/vnd.mapbox-vector-tile"));
     let gzip_ok = headers
