@@ -93,7 +93,12 @@ pub(super) async fn catalog(query: Result<Query<Pairs>, QueryRejection>) -> Resu
             "cells": {
                 "content_type": "application/vnd.mapbox-vector-tile",
                 "tilejson": "/tiles/cells",
-                "description": "Incidents per H3 cell; resolution follows zoom (see /api/meta zoom_resolution) unless res= pins it",
+                "description": "Incidents per H3 cell; resolution follows zoom (see /api/meta zoom_resolution) unless res= pins it; method=gistar|moran|emerging adds hotspot statistics",
+            },
+            "density": {
+                "content_type": "image/png",
+                "tilejson": "/tiles/density",
+                "description": "Kernel density in incidents per km² per month (quartic, ArcGIS default bandwidth unless bandwidth_m=); each pixel the mean over its footprint",
             }
         },
         "geojson": {
