@@ -11,6 +11,9 @@ import { legendNodes } from './lib/legend.js';
 import { changedKeys, defaultCategories, filterPairs, filtersChanged, PINNABLE_RES, stateFromUrl, urlQuery } from './lib/state.js';
 import { $, el, fmt1, fmtInt, fmtSigned, listNames, monthLabel, rangeLabel, sleep } from './lib/util.js';
 import cellsLayer from './layers/cells.js';
+import emergingLayer from './layers/emerging.js';
+import gistarLayer from './layers/gistar.js';
+import moranLayer from './layers/moran.js';
 import wardDensityLayer from './layers/ward-density.js';
 import wardsLayer from './layers/wards.js';
 
@@ -18,7 +21,7 @@ import wardsLayer from './layers/wards.js';
 // One entry per layer (see web/README.md, "Adding a layer"). Within each drawing slot
 // (base, data, outline, highlight) later entries draw on top; the layer switcher, the
 // legend (top layer first), map clicks, detail kinds and exports are all built from it.
-export const LAYERS = [wardsLayer, wardDensityLayer, cellsLayer];
+export const LAYERS = [wardsLayer, wardDensityLayer, cellsLayer, emergingLayer, moranLayer, gistarLayer];
 const SLOTS = ['base', 'data', 'outline', 'highlight'];
 
 const INITIAL_VIEW = { center: [-1.875, 50.735], zoom: 11 }; // all of BCP, at H3 resolution 8
@@ -181,6 +184,8 @@ async function main() {
     fetchJson,
     fetchBlob,
     boundsOf: bounds,
+    /** Redraws the legend (for a layer whose legend changed outside a refresh). */
+    updateLegend: () => { if (ready) renderLegend(); },
     setArea: (area) => applyState({ ...state, area }, { moveToArea: true }),
     /** File name stem for exports: hexwatch-<what>-<from>-<to>[-<area>]. */
     fileStem: (what, { area = true } = {}) => ['hexwatch', what, state.from, state.to, area ? state.area.replace(':', '-') : null]
@@ -204,6 +209,7 @@ async function main() {
     $('month-to').value = String(list.indexOf(state.to));
     $('area').value = state.area;
     $('res').value = state.res === null ? 'auto' : String(state.res);
+    $('stat-k').value = String(state.k);
     for (const l of LAYERS) $(`layer-${l.id}`).checked = state.layers.includes(l.id);
     updateMonthUi();
   }
@@ -233,6 +239,7 @@ async function main() {
       to: list[Number($('month-to').value)],
       area: $('area').value,
       res: $('res').value === 'auto' ? null : Number($('res').value),
+      k: Number($('stat-k').value),
       layers: LAYERS.map((l) => l.id).filter((id) => $(`layer-${id}`).checked),
     };
   }
@@ -415,6 +422,7 @@ async function main() {
     state = { ...state, sel };
     writeUrl();
     for (const [kind, d] of Object.entries(kinds)) d.highlight?.(ctx, sel?.startsWith(`${kind}:`) ? sel.slice(kind.length + 1) : null);
+    for (const layer of LAYERS) layer.select?.(ctx, sel);
     popup?.remove();
     popup = null;
     if (!sel) {
@@ -462,7 +470,9 @@ async function main() {
       $('detail-title').textContent = view.title;
       $('detail-title').classList.toggle('mono', Boolean(view.mono));
       $('detail-sub').textContent = view.subtitle || '';
-      renderDetail($('detail-body'), { ...view, facts: [['Months', rangeLabel(state.from, state.to)], ...(view.facts || [])] });
+      // Visible layers may add what they know of the place (e.g. a cell's statistics).
+      const extra = LAYERS.filter((l) => l.detailFacts && isVisible(l)).flatMap((l) => l.detailFacts(ctx, sel));
+      renderDetail($('detail-body'), { ...view, facts: [['Months', rangeLabel(state.from, state.to)], ...(view.facts || []), ...extra] });
       if (popup?.needsContent && kind.popup) popup.setDOMContent(kind.popup(ctx, view.data, id));
     } catch (err) {
       if (generation === detailGeneration) renderDetailMessage($('detail-body'), err.message, 'error');

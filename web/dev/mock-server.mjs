@@ -2,6 +2,8 @@
 // without the Rust build. It serves web/ as static files and fakes the API:
 //   GET /api/meta, GET /api/areas/wards, GET /tiles/cells/{z}/{x}/{y}?category&from&to&area&res,
 //   GET /api/summary, /api/cells/{h3}, /api/wards[/{code}], /api/hotspots (json/csv/geojson)
+//   Tiles and /api/hotspots also take method=gistar|moran|emerging (and k): made-up statistics
+//   with the real property names, on every cell of the study area, empty ones included.
 // The "cells" are regular hexagons on a metric grid (NOT real H3 cells) with H3-like
 // edge lengths, and counts are a deterministic function of position, so the density
 // ramp and popups can be exercised. Invalid parameters answer 400 with the same JSON
@@ -165,7 +167,9 @@ function cellsForTile(z, x, y, q) {
       const cx = i * dx, cy = j * dy + (i & 1 ? dy / 2 : 0);
       const lon = (cx / R) * 180 / Math.PI;
       const lat = (2 * Math.atan(Math.exp(cy / R)) - Math.PI / 2) * 180 / Math.PI;
-      if (q.area && !inArea(q.area, lon, lat)) continue;
+      // With a statistic, the study area: BCP (or the chosen ward), every cell of it.
+      const area = q.method && (!q.area || q.area === 'all') ? 'bcp' : q.area;
+      if (area && !inArea(area, lon, lat)) continue;
       const props = {};
       let count = 0;
       q.categories.forEach((cat, ci) => {
@@ -178,7 +182,7 @@ function cellsForTile(z, x, y, q) {
         const n = Math.floor(intensity * areaKm2 * months * (0.5 + hash(j, i, res)));
         if (n > 0) { props[CATEGORIES.find((c) => c.slug === cat).property] = n; count += n; }
       });
-      if (count === 0) continue;
+      if (count === 0 && !q.method) continue;
       const ring = [];
       for (let v = 0; v <= 6; v++) { // clockwise on screen (y down), closing vertex dropped below
         const a = (-v * Math.PI) / 3;
@@ -187,13 +191,38 @@ function cellsForTile(z, x, y, q) {
       ring.pop();
       // Fake, H3-looking id; unique per (res, i, j) which is all the page relies on.
       const h3 = `8${res.toString(16)}${(((i & 0xffff) << 16) | (j & 0xffff)) >>> 0}`.padEnd(15, 'f').slice(0, 15);
+      const density = count / areaKm2 / months;
       out.push({
         ring,
-        properties: { h3, res, count, density_per_km2_month: count / areaKm2 / months, area_km2: areaKm2, ...props },
+        properties: q.method ? { h3, res, count, ...fakeStat(q.method, density, hash(i, j, 7)) }
+          : { h3, res, count, density_per_km2_month: density, area_km2: areaKm2, ...props },
       });
     }
   }
   return out;
+}
+
+// ---------------------------------------------------------------- fake statistics
+// Plausible-looking values from the cell's density: NOT the server's statistics.
+const erfc = (x) => { // Abramowitz–Stegun 7.1.26
+  const t = 1 / (1 + 0.3275911 * x);
+  return t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) * Math.exp(-x * x);
+};
+const KINDS = ['new', 'consecutive', 'intensifying', 'persistent', 'diminishing', 'sporadic', 'oscillating', 'historical'];
+function fakeStat(method, density, noise) {
+  const z = (Math.log1p(density) - 2.2) * 2.2 + (noise - 0.5);
+  const p = erfc(Math.abs(z) / Math.SQRT2);
+  if (method === 'gistar') {
+    const bin = Math.abs(z) >= 3.3 ? 3 : Math.abs(z) >= 2.6 ? 2 : Math.abs(z) >= 2 ? 1 : 0;
+    return { gi_z: z, gi_p: p, gi_bin: Math.sign(z) * bin };
+  }
+  if (method === 'moran') {
+    const cls = z > 2.6 ? (noise < 0.1 ? 'HL' : 'HH') : z < -2.6 ? (noise < 0.15 ? 'LH' : 'LL') : 'NS';
+    return { moran_i: z * 0.8, moran_p: Math.max(0.001, Math.min(1, p * 5)), moran_class: cls };
+  }
+  const pattern = z > 3.3 ? 'persistent-hot' : z > 2.4 ? `${KINDS[Math.floor(noise * 8)]}-hot` : 'none';
+  return { pattern, pattern_label: pattern === 'none' ? 'No Pattern Detected' : `${pattern.replace('-', ' ').replace(/\b\w/g, (c) => c.toUpperCase())} Spot`,
+    trend_tau: (noise - 0.5) * 0.8, trend_p: 0.02 + noise * 0.9 };
 }
 
 function inArea(area, lon, lat) {
@@ -217,7 +246,7 @@ class BadRequest extends Error {
 }
 
 function parseQuery(sp) {
-  const q = { categories: CATEGORIES.map((c) => c.slug), from: MONTHS[0], to: MONTHS.at(-1), area: null, res: null };
+  const q = { categories: CATEGORIES.map((c) => c.slug), from: MONTHS[0], to: MONTHS.at(-1), area: null, res: null, method: null, k: 1 };
   if (sp.has('category')) {
     q.categories = sp.get('category').split(',').filter(Boolean);
     for (const c of q.categories) {
@@ -239,6 +268,14 @@ function parseQuery(sp) {
   if (sp.has('res')) {
     q.res = Number(sp.get('res'));
     if (!Number.isInteger(q.res) || q.res < 5 || q.res > 12) throw new BadRequest('res must be an integer 5..12', 'res');
+  }
+  if (sp.has('method') && sp.get('method') !== 'count') {
+    q.method = sp.get('method');
+    if (!['gistar', 'moran', 'emerging'].includes(q.method)) throw new BadRequest(`unknown method '${q.method}'`, 'method');
+  }
+  if (sp.has('k')) {
+    q.k = Number(sp.get('k'));
+    if (![1, 2, 3].includes(q.k)) throw new BadRequest('k must be 1, 2 or 3', 'k');
   }
   return q;
 }
@@ -318,6 +355,15 @@ function panelRoutes(url, res) {
   if (url.pathname === '/api/summary') return sendJson(res, 200, fakeSummary(q));
   if (url.pathname === '/api/hotspots') {
     const feats = fakeHotspots(q, Number(url.searchParams.get('limit') || 100));
+    if (q.method && format !== 'csv') {
+      // Made-up class counts in the real answer's shape (foreign members beside the features).
+      const classes = { gistar: { 3: 48, 2: 7, 1: 3, 0: 1823 }, moran: { HH: 80, HL: 8, LH: 26, LL: 400, NS: 1367 },
+        emerging: { 'persistent-hot': 40, 'consecutive-hot': 8, 'sporadic-hot': 6, 'new-hot': 3, none: 1824 } }[q.method];
+      const stats = feats.map((f) => ({ ...f, properties: { rank: f.properties.rank, h3: f.properties.h3, res: f.properties.res, count: f.properties.count,
+        ...fakeStat(q.method, f.properties.density_per_km2_month, 0.5) } }));
+      return sendJson(res, 200, { type: 'FeatureCollection', method: q.method, res: q.res ?? 9, k: q.k, permutations: 999, study_area_cells: 1881,
+        incidents: 8619, outside_study_area: 0, classes, steps: q.method === 'emerging' ? monthsOf(q) : null, data_version: META.data_version, features: stats });
+    }
     if (format !== 'csv') return sendJson(res, 200, { type: 'FeatureCollection', features: feats });
     return send(res, 200, 'text/csv', toCsv(['rank', 'h3', 'res', 'count', 'area_km2', 'density_per_km2_month', ...CATEGORIES.map((c) => c.slug)],
       feats.map(({ properties: p }) => [p.rank, p.h3, p.res, p.count, p.area_km2.toFixed(6), p.density_per_km2_month.toFixed(3),

@@ -3,7 +3,7 @@
 //
 //   { title: 'H3 cells',                              // the layer
 //     unit: 'Incidents per km² per month',            // what the colours measure, in stated units
-//     classes: [{ colour: '#fcfdbf', label: '< 1' }, …],
+//     classes: [{ colour: '#fcfdbf', label: '< 1', count: '1,234' }, …],   // count: optional, right-aligned
 //     lines: [{ colour: '#35506b', width: 1.5, label: 'Ward boundary' }],
 //     notes: ['Fixed classes for this selection …'],  // optional small print
 //     status: 'H3 resolution 8 at zoom 11' }           // optional, shown in bold
@@ -16,7 +16,9 @@ export function legendNodes(models) {
     el('h3', { textContent: m.title }),
     m.unit ? el('p', { className: 'legend-unit', textContent: m.unit }) : null,
     m.classes?.length ? el('ul', { className: 'legend-classes' }, m.classes.map((c) => el('li', {},
-      el('span', { className: 'swatch', style: `background:${c.colour}`, attrs: { 'aria-hidden': 'true' } }), c.label))) : null,
+      el('span', { className: 'swatch', style: `background:${c.colour}`, attrs: { 'aria-hidden': 'true' } }),
+      el('span', { className: 'legend-label', textContent: c.label }),
+      c.count !== null && c.count !== undefined ? el('span', { className: 'legend-count' }, c.count, el('span', { className: 'visually-hidden', textContent: ' cells' })) : null))) : null,
     m.lines?.length ? el('ul', { className: 'legend-lines' }, m.lines.map((l) => el('li', {},
       el('span', { className: 'swatch-line', style: `border-top:${l.width}px solid ${l.colour}`, attrs: { 'aria-hidden': 'true' } }), l.label))) : null,
     ...(m.notes || []).map((n) => el('p', { className: 'legend-note', textContent: n })),
@@ -51,9 +53,9 @@ export function drawLegend(ctx, models, x, y, s, { width = 230, anchor = 'top' }
   const inner = width * s - 2 * pad;
   const ops = []; // measured first, drawn once the height is known
   let h = pad;
-  const text = (str, size, { bold = false, colour = '#1f2933', indent = 0 } = {}) => {
+  const text = (str, size, { bold = false, colour = '#1f2933', indent = 0, right = 0 } = {}) => {
     ctx.font = `${bold ? '600 ' : ''}${size * s}px ${FONT}`;
-    for (const line of wrapText(ctx, str, inner - indent)) {
+    for (const line of wrapText(ctx, str, inner - indent - right)) {
       const at = h;
       ops.push(() => { ctx.font = `${bold ? '600 ' : ''}${size * s}px ${FONT}`; ctx.fillStyle = colour; ctx.fillText(line, x + pad + indent, y + at + size * s * 0.85); });
       h += size * 1.3 * s;
@@ -73,7 +75,16 @@ export function drawLegend(ctx, models, x, y, s, { width = 230, anchor = 'top' }
         ctx.lineWidth = s;
         ctx.strokeRect(x + pad, y + at + 2 * s, 18 * s, 12 * s);
       });
-      text(c.label, 12, { indent: 26 * s });
+      if (c.count !== null && c.count !== undefined) {
+        ops.push(() => {
+          ctx.font = `${11 * s}px ${FONT}`;
+          ctx.fillStyle = '#4a5563';
+          ctx.textAlign = 'right';
+          ctx.fillText(String(c.count), x + width * s - pad, y + at + 12 * 0.85 * s);
+          ctx.textAlign = 'left';
+        });
+      }
+      text(c.label, 12, { indent: 26 * s, right: c.count !== null && c.count !== undefined ? 44 * s : 0 });
       h += 1.5 * s;
     }
     for (const l of m.lines || []) {

@@ -1,12 +1,14 @@
 // The page state and the URL. Everything a person can change lives in the query string,
 // so a link reproduces the view:
 //   ?category=anti-social-behaviour,violent-crime&from=2025-01&to=2025-12&area=bcp&res=9
-//    &layers=cells,wards&sel=cell:891959710bbffff&map=13.50/50.72095/-1.87688
+//    &k=2&layers=cells,wards,gistar&sel=cell:891959710bbffff&map=13.50/50.72095/-1.87688
 // Unknown or invalid values are dropped in favour of the defaults, never sent to the server.
 
 import { queryString } from './api.js';
 
 export const PINNABLE_RES = [5, 6, 7, 8, 9, 10, 11, 12];
+/** Neighbourhood rings for the hotspot statistics (server parameter k); 1 is the default. */
+export const STAT_K = [1, 2, 3];
 const DEFAULT_CATEGORY_SLUGS = ['anti-social-behaviour', 'violent-crime'];
 
 export function defaultCategories(meta) {
@@ -34,6 +36,7 @@ export function stateFromUrl(meta, search, { layerIds, defaultLayers, selKinds }
     to: months.includes(p.get('to')) ? p.get('to') : meta.months.last,
     area: p.get('area') === 'all' || meta.areas.some((a) => a.id === p.get('area')) ? p.get('area') : defaultArea(meta),
     res: PINNABLE_RES.includes(Number(p.get('res'))) && p.get('res') !== '' ? Number(p.get('res')) : null,
+    k: STAT_K.includes(Number(p.get('k'))) && p.get('k') !== '' ? Number(p.get('k')) : 1,
     layers: p.has('layers')
       ? layerIds.filter((id) => p.get('layers').split(',').includes(id))
       : [...defaultLayers],
@@ -57,6 +60,7 @@ export function urlQuery(state, map) {
   // The page URL (never sent to the server) keeps an empty category: "none ticked" must
   // survive a reload rather than fall back to the default categories.
   if (!state.categories.length) pairs.unshift(['category', '']);
+  if (state.k && state.k !== 1) pairs.push(['k', String(state.k)]);
   pairs.push(['layers', state.layers.join(',')]);
   if (state.sel) pairs.push(['sel', state.sel]);
   if (map) {
@@ -83,7 +87,7 @@ export function filterPairs(state, { area = true, res = false } = {}) {
 /** Names of the state fields that differ between `a` and `b` (arrays compared by value). */
 export function changedKeys(a, b) {
   const keys = new Set();
-  for (const k of ['categories', 'from', 'to', 'area', 'res', 'layers', 'sel']) {
+  for (const k of ['categories', 'from', 'to', 'area', 'res', 'k', 'layers', 'sel']) {
     const same = Array.isArray(a[k]) ? a[k].join(',') === b[k].join(',') : a[k] === b[k];
     if (!same) keys.add(k === 'from' || k === 'to' ? 'months' : k);
   }
@@ -91,4 +95,4 @@ export function changedKeys(a, b) {
 }
 
 /** True when `keys` holds a change to the data filters (not layers or selection). */
-export const filtersChanged = (keys) => ['categories', 'months', 'area', 'res'].some((k) => keys.has(k));
+export const filtersChanged = (keys) => ['categories', 'months', 'area', 'res', 'k'].some((k) => keys.has(k));

@@ -64,3 +64,34 @@ test('class breaks come from a fixed 1–3–10 ladder around the peak', () => {
   const expr = stepExpression('d', [1, 3], ['a', 'b', 'c']);
   assert.deepEqual(expr, ['step', ['to-number', ['get', 'd'], 0], 'a', 1, 'b', 3, 'c']);
 });
+
+test('the statistics neighbourhood k: default 1 (left out of the URL), 2 and 3 kept, others dropped', async () => {
+  assert.equal(stateFromUrl(META, '', OPTS).k, 1);
+  assert.equal(stateFromUrl(META, '?k=7', OPTS).k, 1);
+  const s = stateFromUrl(META, '?category=drugs&from=2025-01&to=2025-12&area=bcp&k=3&layers=wards', OPTS);
+  assert.equal(s.k, 3);
+  assert.match(urlQuery(s, map), /&area=bcp&k=3&layers=wards&/);
+  assert.doesNotMatch(urlQuery({ ...s, k: 1 }, map), /k=/);
+  assert.deepEqual([...changedKeys(s, { ...s, k: 2 })], ['k']);
+  assert.ok(!filterPairs(s).some(([key]) => key === 'k'), 'k is not a filter of the count routes');
+});
+
+test('statistics layers: conventional colours for every server class', async () => {
+  const { GI_BINS } = await import('../layers/gistar.js');
+  const { MORAN_CLASSES } = await import('../layers/moran.js');
+  const { PATTERNS } = await import('../layers/emerging.js');
+  const gistar = (await import('../layers/gistar.js')).default;
+  // Esri's hot spot colours for the hot bins, a blue ramp for the cold ones, nothing for 0.
+  assert.deepEqual(GI_BINS.map((b) => b.bin), [3, 2, 1, 0, -1, -2, -3]);
+  assert.deepEqual(GI_BINS.slice(0, 3).map((b) => b.colour), ['#d62f27', '#ed7551', '#fab984']);
+  assert.equal(GI_BINS.at(-1).colour, '#4575b5');
+  const fill = gistar.layers()[0].paint['fill-color'];
+  assert.equal(fill[0], 'match');
+  assert.equal(fill[fill.indexOf(3) + 1], '#d62f27');
+  assert.equal(fill.at(-1), 'rgba(0, 0, 0, 0)', 'not significant: unfilled');
+  assert.deepEqual(MORAN_CLASSES.map((c) => c.key), ['HH', 'HL', 'LH', 'LL', 'NS']);
+  // Esri's 17 patterns (the server's slugs), each with its own colour.
+  const kinds = ['new', 'consecutive', 'intensifying', 'persistent', 'diminishing', 'sporadic', 'oscillating', 'historical'];
+  assert.deepEqual(PATTERNS.map((p) => p.key), [...kinds.map((k) => `${k}-hot`), ...kinds.map((k) => `${k}-cold`), 'none']);
+  assert.equal(new Set(PATTERNS.map((p) => p.colour)).size, 17);
+});
