@@ -32,6 +32,8 @@ export const PATTERNS = [
   { key: 'none', colour: TRANSPARENT, label: 'No pattern detected', explain: 'None of the hot or cold spot patterns.' },
 ];
 export const patternOf = (slug) => PATTERNS.find((p) => p.key === slug) || PATTERNS.at(-1);
+/** The legend's name of a cell's pattern (the server's label for a slug this page does not know). */
+const patternName = (p) => (PATTERNS.some((d) => d.key === p.pattern) ? patternOf(p.pattern).label : p.pattern_label || 'Unknown pattern');
 
 const trendWords = (p) => {
   const tau = Number(p.trend_tau);
@@ -65,7 +67,7 @@ export default statLayer({
     if (months !== null && months < 10) notes.push(`Only ${months} month${months === 1 ? '' : 's'} selected: Esri recommends at least 10 time steps, so read the patterns with care.`);
     return notes;
   },
-  headline: (p) => ({ colour: patternOf(p.pattern).colour, text: p.pattern_label || patternOf(p.pattern).label, explain: patternOf(p.pattern).explain }),
+  headline: (p) => ({ colour: patternOf(p.pattern).colour, text: patternName(p), explain: PATTERNS.find((d) => d.key === p.pattern)?.explain }),
   popupRows: (p) => [['Trend of Gi* z', trendWords(p)], ['Mann–Kendall τ', fmtStat(p.trend_tau)], ['Trend p', fmtPValue(p.trend_p)]],
-  facts: (p) => [['Emerging pattern', p.pattern_label || patternOf(p.pattern).label], ['Trend (Mann–Kendall)', `τ ${fmtStat(p.trend_tau)}, ${trendWords(p)}`]],
+  facts: (p) => [['Emerging pattern', patternName(p)], ['Trend (Mann–Kendall)', `τ ${fmtStat(p.trend_tau)}, ${trendWords(p)}`]],
 });
