@@ -1,5 +1,7 @@
 //! p-values, Benjamini–Hochberg FDR and Esri-style confidence bins.
 
+use rayon::prelude::*;
+
 /// Two-sided p-value of a standard normal z-score: `2·(1 − Φ(|z|)) = erfc(|z|/√2)`
 /// (computed with the complementary error function of `libm`, a port of musl's, so tail
 /// values keep their precision).
@@ -41,20 +43,41 @@ pub fn benjamini_hochberg(p: &[f64], alpha: f64) -> Vec<bool> {
 /// α = 0.01, 0.05, 0.10 (the strictest level passed), signed by z; 0 otherwise.
 #[must_use]
 pub fn fdr_bins(z: &[f64], p: &[f64]) -> Vec<i8> {
-    let levels = [benjamini_hochberg(p, 0.01), benjamini_hochberg(p, 0.05), benjamini_hochberg(p, 0.10)];
-    z.iter()
-        .enumerate()
-        .map(|(i, z)| {
-            let level = if levels[0][i] {
+    // One (parallel) sort gives the BH cut-off at every level.
+    let mut sorted: Vec<f64> = p.iter().copied().filter(|v| !v.is_nan()).collect();
+    sorted.par_sort_unstable_by(f64::total_cmp);
+    let cutoff = |alpha: f64| bh_cutoff(&sorted, alpha);
+    let (c01, c05, c10) = (cutoff(0.01), cutoff(0.05), cutoff(0.10));
+    let passes = |v: f64, c: Option<f64>| c.is_some_and(|c| !v.is_nan() && v <= c);
+    z.par_iter()
+        .zip(p)
+        .map(|(z, &v)| {
+            let level = if passes(v, c01) {
                 3
-            } else if levels[1][i] {
+            } else if passes(v, c05) {
                 2
             } else {
-                i8::from(levels[2][i])
+                i8::from(passes(v, c10))
             };
             if *z < 0.0 { -level } else { level }
         })
         .collect()
+}
+
+/// The Benjamini–Hochberg cut-off of ascending p-values: the largest p₍ₖ₎ ≤ k·α/n.
+fn bh_cutoff(sorted: &[f64], alpha: f64) -> Option<f64> {
+    #[expect(clippy::cast_precision_loss, reason = "cell counts are far below 2^52")]
+    let n = sorted.len() as f64;
+    sorted
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(rank0, v)| {
+            #[expect(clippy::cast_precision_loss, reason = "ranks are far below 2^52")]
+            let k = (rank0 + 1) as f64;
+            **v <= k * alpha / n
+        })
+        .map(|(_, v)| *v)
 }
 
 /// Esri-style bins without FDR: ±3, ±2, ±1 for p < 0.01, 0.05, 0.10.

@@ -107,6 +107,24 @@ pub(super) fn folded_p(at_least: u32, permutations: u32) -> f64 {
     f64::from(m + 1) / f64::from(permutations + 1)
 }
 
+/// Draws `k` distinct positions from `0..n` into `buf` (cleared first), uniformly without
+/// replacement. For the small neighbourhoods of the statistics (k ≪ n) rejection of repeats
+/// is cheapest and allocates nothing; dense draws fall back to rand's index sampling.
+pub(super) fn sample_distinct(rng: &mut ChaCha8Rng, n: usize, k: usize, buf: &mut Vec<usize>) {
+    use rand::RngExt;
+    buf.clear();
+    if k * 4 > n {
+        buf.extend(rand::seq::index::sample(rng, n, k));
+        return;
+    }
+    while buf.len() < k {
+        let pick = rng.random_range(0..n);
+        if !buf.contains(&pick) {
+            buf.push(pick);
+        }
+    }
+}
+
 /// A reproducible random stream for cell `i`.
 pub(super) fn cell_rng(seed: u64, i: usize) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -134,10 +152,11 @@ fn permutation_p(
             }
             let mut rng = cell_rng(params.seed, i);
             let mut at_least = 0;
+            let mut picks = Vec::with_capacity(others.len());
             for _ in 0..params.permutations {
-                let picks = rand::seq::index::sample(&mut rng, n - 1, others.len());
+                sample_distinct(&mut rng, n - 1, others.len(), &mut picks);
                 let mut sum = self_w * values[i];
-                for (w, pick) in others.iter().zip(picks) {
+                for (w, &pick) in others.iter().zip(&picks) {
                     let j = if pick < i { pick } else { pick + 1 };
                     sum += w * values[j];
                 }

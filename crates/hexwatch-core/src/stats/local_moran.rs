@@ -3,7 +3,7 @@
 use rayon::prelude::*;
 
 use super::fdr::benjamini_hochberg;
-use super::gi_star::{cell_rng, folded_p};
+use super::gi_star::{cell_rng, folded_p, sample_distinct};
 use super::weights::Neighbours;
 
 /// Cluster and outlier class of a cell (esda quadrants 1–4, ArcGIS `COType`).
@@ -109,8 +109,6 @@ pub fn local_moran(
             if k == 0 || n < 2 || k > n - 1 || m2 <= 0.0 {
                 return (observed, quadrant, f64::NAN);
             }
-            #[expect(clippy::cast_precision_loss, reason = "neighbour counts are small")]
-            let _kf = k as f64;
             let mut rng = cell_rng(seed, i);
             // Compare neighbour sums of the raw values rather than I itself:
             // I_perm ≥ I ⇔ z_i·(Σx_perm − Σx_obs) ≥ 0. Sums of counts are exact, so a draw
@@ -119,11 +117,10 @@ pub fn local_moran(
             // simulated I can split such ties by an ulp either way).
             let observed_sum: f64 = neighbours.row(i).iter().map(|&j| values[j as usize]).sum();
             let mut at_least = 0;
+            let mut picks = Vec::with_capacity(k);
             for _ in 0..permutations {
-                let sum: f64 = rand::seq::index::sample(&mut rng, n - 1, k)
-                    .into_iter()
-                    .map(|pick| values[if pick < i { pick } else { pick + 1 }])
-                    .sum();
+                sample_distinct(&mut rng, n - 1, k, &mut picks);
+                let sum: f64 = picks.iter().map(|&pick| values[if pick < i { pick } else { pick + 1 }]).sum();
                 if z[i] * (sum - observed_sum) >= 0.0 {
                     at_least += 1;
                 }
