@@ -39,7 +39,8 @@ pub fn stat_properties(stats: &CellStats, i: usize) -> Map<String, Value> {
 }
 
 /// Cells in the order a reader wants them: Gi* by z (highest first); Moran significant
-/// classes first, by pseudo p; emerging by pattern (Esri's order), then count. Ties by cell.
+/// cells first, high–high clusters, then outliers (high–low, low–high), then low–low, each
+/// by I (strongest first); emerging by pattern (Esri's order), then count. Ties by cell.
 #[must_use]
 pub fn ranked_cells(stats: &CellStats, method: Method) -> Vec<usize> {
     let mut order: Vec<usize> = (0..stats.area.len()).collect();
@@ -52,9 +53,16 @@ pub fn ranked_cells(stats: &CellStats, method: Method) -> Vec<usize> {
         }
         Method::Moran => {
             if let Some(m) = &stats.moran {
-                let sig = |i: usize| m.class[i] != hexwatch_core::stats::MoranClass::NotSignificant;
+                use hexwatch_core::stats::MoranClass;
+                let rank = |i: usize| match m.class[i] {
+                    MoranClass::HighHigh => 0,
+                    MoranClass::HighLow => 1,
+                    MoranClass::LowHigh => 2,
+                    MoranClass::LowLow => 3,
+                    MoranClass::NotSignificant => 4,
+                };
                 order.sort_by(|&a, &b| {
-                    sig(b).cmp(&sig(a)).then(m.p_sim[a].total_cmp(&m.p_sim[b])).then(a.cmp(&b))
+                    rank(a).cmp(&rank(b)).then(key_f(m.i[b]).total_cmp(&key_f(m.i[a]))).then(a.cmp(&b))
                 });
             }
         }

@@ -14,6 +14,7 @@ use super::{Pairs, query_pairs, role_of};
 use crate::error::ApiError;
 use crate::query::{no_parameters, parse_selection, parse_stat_options};
 use crate::state::AppState;
+use hexwatch_core::stats::Method;
 
 /// `GET /api/health`: liveness with the data version and incident count.
 pub(super) async fn health(
@@ -176,7 +177,14 @@ pub(super) async fn hotspots(
                 ("method".to_owned(), json!(method.as_str())),
                 ("res".to_owned(), json!(u8::from(res))),
                 ("k".to_owned(), json!(options.k)),
-                ("permutations".to_owned(), json!(options.permutations)),
+                (
+                    "permutations".to_owned(),
+                    json!(match method {
+                        Method::GiStar if !options.gi_permutations => 0,
+                        _ => options.permutations,
+                    }),
+                ),
+                ("fdr".to_owned(), json!(method != Method::Moran)),
                 ("study_area_cells".to_owned(), json!(stats.area.len())),
                 ("incidents".to_owned(), json!(stats.counts.iter().sum::<f64>())),
                 ("outside_study_area".to_owned(), json!(stats.outside)),
