@@ -15,6 +15,12 @@ import { apiUrl, queryString } from './api.js';
 import { filterPairs } from './state.js';
 import { el, fmtInt } from './util.js';
 
+/** Statistics follow the zoom only up to this resolution (the server caps its tiles the same
+ * way: finer study areas take minutes for permutations); a pinned resolution is kept. */
+const MAX_AUTO_STAT_RES = 10;
+const statRes = (ctx) => (ctx.state.res !== null ? ctx.state.res : Math.min(ctx.displayedRes(), MAX_AUTO_STAT_RES));
+
+
 export const K_VALUES = [1, 2, 3];
 /** Cells in the k ring around a cell (the cell itself excluded): 6, 18, 36. */
 export const neighbours = (k) => 3 * k * (k + 1);
@@ -60,7 +66,7 @@ export function statLayer(spec) {
 
   const tileUrl = (ctx) => `${location.origin}/tiles/cells/{z}/{x}/{y}?${queryString(
     [['method', method], ['k', String(ctx.state.k)], ...filterPairs(ctx.state, { res: true })])}`;
-  const keyOf = (ctx) => JSON.stringify([ctx.state.categories, ctx.state.from, ctx.state.to, ctx.state.area, ctx.displayedRes(), ctx.state.k]);
+  const keyOf = (ctx) => JSON.stringify([ctx.state.categories, ctx.state.from, ctx.state.to, ctx.state.area, statRes(ctx), ctx.state.k]);
 
   /** Fetches the class counts for what is on screen, once per selection, resolution and k. */
   async function loadSummary(ctx) {
@@ -71,7 +77,7 @@ export function statLayer(spec) {
     pendingKey = key;
     failure = null;
     ctx.updateLegend();
-    const res = ctx.displayedRes();
+    const res = statRes(ctx);
     try {
       const pairs = [['method', method], ['res', String(res)], ['k', String(ctx.state.k)], ['limit', '1'], ...filterPairs(ctx.state)];
       const body = await ctx.fetchJson(apiUrl('/api/hotspots', pairs), `the ${spec.label} statistics`);
@@ -178,7 +184,7 @@ export function statLayer(spec) {
 
     legend(ctx) {
       const zoom = ctx.map.getZoom();
-      const res = ctx.displayedRes();
+      const res = statRes(ctx);
       const current = summaryKey === keyOf(ctx) ? summary : null;
       let status;
       if (!ctx.state.categories.length) status = 'No category selected.';
