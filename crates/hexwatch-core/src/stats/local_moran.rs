@@ -3,7 +3,7 @@
 use rayon::prelude::*;
 
 use super::fdr::benjamini_hochberg;
-use super::gi_star::{cell_rng, folded_p, sample_distinct};
+use super::gi_star::{SharedDraws, folded_p};
 use super::weights::Neighbours;
 
 /// Cluster and outlier class of a cell (esda quadrants 1–4, ArcGIS `COType`).
@@ -58,8 +58,8 @@ pub struct LocalMoran {
 /// m₂ with n − 1 is the form esda 2.9 `Moran_Local` computes (its `(n−1)·z·lag/Σz²`).
 /// Pseudo p-values come from `permutations` conditional permutations (x_i held, the
 /// neighbours drawn without replacement from the other n − 1 cells), folded as esda does;
-/// each cell has its own seeded random stream, so results do not depend on the thread
-/// count. A cell is classed by its quadrant when its p (Benjamini–Hochberg-corrected at
+/// one seeded set of draws is shared by all cells (as esda's `crand`; see `SharedDraws`),
+/// so results do not depend on the thread count. A cell is classed by its quadrant when its p (Benjamini–Hochberg-corrected at
 /// `alpha` if `fdr`) is ≤ `alpha` (ArcGIS: 95 %, i.e. 0.05).
 ///
 /// # Panics
@@ -94,6 +94,8 @@ pub fn local_moran(
         let k = row.len() as f64;
         row.iter().map(|&j| z[j as usize]).sum::<f64>() / k
     };
+    let k_max = (0..n).map(|i| neighbours.row(i).len()).max().unwrap_or(0);
+    let draws = SharedDraws::new(seed, permutations, k_max, n.saturating_sub(1));
     let results: Vec<(f64, u8, f64)> = (0..n)
         .into_par_iter()
         .map(|i| {
@@ -109,7 +111,6 @@ pub fn local_moran(
             if k == 0 || n < 2 || k > n - 1 || m2 <= 0.0 {
                 return (observed, quadrant, f64::NAN);
             }
-            let mut rng = cell_rng(seed, i);
             // Compare neighbour sums of the raw values rather than I itself:
             // I_perm ≥ I ⇔ z_i·(Σx_perm − Σx_obs) ≥ 0. Sums of counts are exact, so a draw
             // of exactly the observed neighbour values is a tie and counts as "at least as
@@ -117,10 +118,8 @@ pub fn local_moran(
             // simulated I can split such ties by an ulp either way).
             let observed_sum: f64 = neighbours.row(i).iter().map(|&j| values[j as usize]).sum();
             let mut at_least = 0;
-            let mut picks = Vec::with_capacity(k);
-            for _ in 0..permutations {
-                sample_distinct(&mut rng, n - 1, k, &mut picks);
-                let sum: f64 = picks.iter().map(|&pick| values[if pick < i { pick } else { pick + 1 }]).sum();
+            for draw in draws.rows(i, k) {
+                let sum: f64 = draw.map(|j| values[j]).sum();
                 if z[i] * (sum - observed_sum) >= 0.0 {
                     at_least += 1;
                 }
