@@ -63,4 +63,4 @@ pub use incident::{
 };
 pub use summary::{Scope, Summary, aggregate_wards, previous_period, summarise};
 pub use time::{TimePrecision, YearMonth, YearMonthError};
-pub use units::{BngPoint, Bounds};
+pub use units::{BngPoint, Bounds, BoundsError};

@@ -30,6 +30,33 @@ pub struct Bounds {
     pub north: f64,
 }
 
+/// Why a box could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "invalid box (got {value:?}): expected west,south,east,north in degrees with west < east and south < north"
+)]
+pub struct BoundsError {
+    /// The text given.
+    pub value: String,
+}
+
+impl std::str::FromStr for Bounds {
+    type Err = BoundsError;
+
+    /// Reads `west,south,east,north` in degrees (`-2.05,50.68,-1.70,50.80`).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err = || BoundsError { value: s.to_owned() };
+        let v: Vec<f64> =
+            s.split(',').map(|p| p.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| err())?;
+        match v[..] {
+            [west, south, east, north] if west < east && south < north => {
+                Ok(Self { west, south, east, north })
+            }
+            _ => Err(err()),
+        }
+    }
+}
+
 impl Bounds {
     /// The United Kingdom with a small margin (Ordnance Survey extent of Great Britain and
     /// Northern Ireland, plus the Channel Islands and Scilly): the default ingest extent.

@@ -4,11 +4,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
+use hexwatch_core::AreaFilter;
 use hexwatch_core::kde::{
     Bandwidth, BandwidthRule, GridSpec, Kernel, arcgis_bandwidth, kde_exact, kde_points,
 };
-use hexwatch_core::{AreaFilter, Filter, YearMonth};
-use hexwatch_io::{Store, WardSet, write_density_geotiff};
+use hexwatch_io::write_density_geotiff;
+
+use crate::selection::{Selected, SelectionArgs};
 
 /// Arguments of `hexwatch density`.
 #[derive(Debug, clap::Args)]
@@ -22,21 +24,8 @@ pub(crate) struct DensityArgs {
     /// Kernel.
     #[arg(long, default_value = "quartic", value_parser = ["quartic", "epanechnikov", "triangular", "uniform", "gaussian"])]
     kernel: String,
-    /// Categories by police.uk name or slug; repeat or separate with commas (default: all).
-    #[arg(long)]
-    category: Vec<String>,
-    /// First month, YYYY-MM (inclusive).
-    #[arg(long)]
-    from: Option<YearMonth>,
-    /// Last month, YYYY-MM (inclusive).
-    #[arg(long)]
-    to: Option<YearMonth>,
-    /// Area: `bcp` (all wards) or `ward:<code>`; cells outside it are NoData.
-    #[arg(long)]
-    area: Option<String>,
-    /// Ward boundaries for --area (default: the shipped BCP wards under the current directory).
-    #[arg(long)]
-    wards: Option<PathBuf>,
+    #[command(flatten)]
+    selection: SelectionArgs,
     /// GeoTIFF to write (EPSG:27700, float32, incidents per km² per month).
     #[arg(long)]
     out: PathBuf,
@@ -46,27 +35,7 @@ pub(crate) struct DensityArgs {
 }
 
 pub(crate) fn run(store_path: &Path, args: &DensityArgs) -> anyhow::Result<ExitCode> {
-    let store = Store::open_existing(store_path)?;
-    let wards = match &args.area {
-        Some(_) => {
-            let path = args.wards.clone().unwrap_or_else(|| PathBuf::from(crate::hotspots::SHIPPED_WARDS));
-            if !path.is_file() {
-                bail!("--area needs ward boundaries: no file at {}; pass --wards PATH", path.display());
-            }
-            Some(WardSet::from_geojson_file(&path, "WD20CD", "WD20NM")?.index(11.0))
-        }
-        None => None,
-    };
-    let table = store.load_table(wards.as_ref())?;
-    let mut filter = Filter { from: args.from, to: args.to, ..Filter::default() };
-    if !args.category.is_empty() {
-        filter.categories =
-            Some(Filter::parse_categories(&table, &args.category.join(",")).context("--category")?);
-    }
-    if let Some(area) = &args.area {
-        filter.area = Filter::parse_area(wards.as_ref(), area).context("--area")?;
-    }
-    filter.validate().context("--from/--to")?;
+    let Selected { table, wards, filter } = args.selection.load(store_path)?;
     let months = table.month_span().map_or(0, |(f, l)| filter.months_selected(f, l));
     let points = kde_points(&table, &filter, |_| 1.0);
     if points.is_empty() {

@@ -16,22 +16,8 @@ pub(crate) struct IngestArgs {
     files: Vec<PathBuf>,
     /// Accept only points inside this box, as west,south,east,north in degrees
     /// (default: the United Kingdom). Points outside are rejected, never clamped.
-    #[arg(long, value_parser = parse_extent)]
+    #[arg(long, allow_hyphen_values = true)]
     extent: Option<hexwatch_core::Bounds>,
-}
-
-fn parse_extent(s: &str) -> Result<hexwatch_core::Bounds, String> {
-    let v: Vec<f64> = s
-        .split(',')
-        .map(|p| p.trim().parse::<f64>())
-        .collect::<Result<_, _>>()
-        .map_err(|e| format!("{e}"))?;
-    match v[..] {
-        [west, south, east, north] if west < east && south < north => {
-            Ok(hexwatch_core::Bounds { west, south, east, north })
-        }
-        _ => Err("expected west,south,east,north in degrees with west < east and south < north".into()),
-    }
 }
 
 pub(crate) fn run(store_path: &Path, args: &IngestArgs) -> anyhow::Result<ExitCode> {

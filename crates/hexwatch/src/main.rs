@@ -10,6 +10,7 @@ mod density;
 mod generate;
 mod hotspots;
 mod ingest;
+mod selection;
 mod serve;
 
 use std::path::PathBuf;

@@ -158,22 +158,30 @@ pub(super) async fn tile(
         selection: format!("{};{method:?};{options:?}", selection.cache_key()),
         data_version: snapshot.data_version,
     };
-    let cached = if let Some(t) = state.0.tiles.get(&key) {
-        t
-    } else {
-        let st = state.clone();
-        tokio::task::spawn_blocking(move || {
-            st.0.tiles
-                .try_get_with(key, || match method {
-                    None => build_cells_tile(&st, &snapshot, role, &selection, coord),
-                    Some(m) => build_stats_tile(&st, &snapshot, role, &selection, coord, m, options),
-                })
-                .map_err(|e: Arc<ApiError>| (*e).clone())
-        })
-        .await
-        .map_err(|e| ApiError::internal(&e))??
-    };
+    let cached = cached_tile(&state, key, move |st| match method {
+        None => build_cells_tile(st, &snapshot, role, &selection, coord),
+        Some(m) => build_stats_tile(st, &snapshot, role, &selection, coord, m, options),
+    })
+    .await?;
     Ok(respond(&cached, &headers))
+}
+
+/// The cached tile of `key`, or `build` run off the async runtime (concurrent misses of one
+/// key build once) and cached.
+async fn cached_tile(
+    state: &AppState,
+    key: TileKey,
+    build: impl FnOnce(&AppState) -> Result<Arc<CachedTile>, ApiError> + Send + 'static,
+) -> Result<Arc<CachedTile>, ApiError> {
+    if let Some(t) = state.0.tiles.get(&key) {
+        return Ok(t);
+    }
+    let st = state.clone();
+    tokio::task::spawn_blocking(move || {
+        st.0.tiles.try_get_with(key, || build(&st)).map_err(|e: Arc<ApiError>| (*e).clone())
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e))?
 }
 
 /// A density tile: 256 × 256 PNG, each pixel the mean density over its footprint.
@@ -196,29 +204,18 @@ async fn density_tile(
         selection: format!("{};{kernel:?};{bandwidth_m:?};{cell_size_m:?}", selection.cache_key()),
         data_version: snapshot.data_version,
     };
-    let cached = if let Some(t) = state.0.tiles.get(&key) {
-        t
-    } else {
-        let st = state.clone();
-        tokio::task::spawn_blocking(move || {
-            st.0.tiles
-                .try_get_with(key, || {
-                    let values =
-                        match st.density(&snapshot, role, &selection, kernel, bandwidth_m, cell_size_m) {
-                            Some(surface) => pixel_means(&surface.grid, coord, &|lon, lat| {
-                                st.0.projector.to_bng(lon, lat).ok().map(|p| (p.easting_m, p.northing_m))
-                            }),
-                            None => vec![f64::NAN; (DENSITY_TILE_SIZE * DENSITY_TILE_SIZE) as usize],
-                        };
-                    let png = density_tile_png(&values).map_err(|e| ApiError::internal(&e))?;
-                    let etag = format!("\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(&png));
-                    Ok::<_, ApiError>(Arc::new(CachedTile { gzip: png, etag, png: true }))
-                })
-                .map_err(|e: Arc<ApiError>| (*e).clone())
-        })
-        .await
-        .map_err(|e| ApiError::internal(&e))??
-    };
+    let cached = cached_tile(&state, key, move |st| {
+        let values = match st.density(&snapshot, role, &selection, kernel, bandwidth_m, cell_size_m) {
+            Some(surface) => pixel_means(&surface.grid, coord, &|lon, lat| {
+                st.0.projector.to_bng(lon, lat).ok().map(|p| (p.easting_m, p.northing_m))
+            }),
+            None => vec![f64::NAN; (DENSITY_TILE_SIZE * DENSITY_TILE_SIZE) as usize],
+        };
+        let png = density_tile_png(&values).map_err(|e| ApiError::internal(&e))?;
+        let etag = format!("\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(&png));
+        Ok::<_, ApiError>(Arc::new(CachedTile { gzip: png, etag, png: true }))
+    })
+    .await?;
     Ok(respond(&cached, headers))
 }
 

@@ -1,0 +1,74 @@
+//! The selection options shared by `hotspots` and `density`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use hexwatch_core::{Filter, IncidentTable, WardIndex, YearMonth};
+use hexwatch_io::{Store, WardSet};
+
+/// The shipped BCP wards, relative to the repository root.
+const SHIPPED_WARDS: &str = "data/boundaries-bcp-wards-2020/bcp-wards-2020-bgc.geojson";
+
+/// Which incidents a command works on.
+#[derive(Debug, clap::Args)]
+pub(crate) struct SelectionArgs {
+    /// Categories by police.uk name or slug; repeat or separate with commas (default: all).
+    #[arg(long)]
+    category: Vec<String>,
+    /// First month, YYYY-MM (inclusive).
+    #[arg(long)]
+    from: Option<YearMonth>,
+    /// Last month, YYYY-MM (inclusive).
+    #[arg(long)]
+    to: Option<YearMonth>,
+    /// Area: `bcp` (all wards) or `ward:<code>`.
+    #[arg(long)]
+    area: Option<String>,
+    /// Ward boundaries for --area (GeoJSON with WD20CD/WD20NM); default: the shipped BCP
+    /// wards, `data/boundaries-bcp-wards-2020/bcp-wards-2020-bgc.geojson` under the
+    /// current directory.
+    #[arg(long)]
+    wards: Option<PathBuf>,
+    /// Point-in-polygon tolerance for the wards, metres.
+    #[arg(long, default_value_t = 11.0)]
+    ward_tolerance_m: f64,
+}
+
+/// A loaded table with the wards (when `--area` is given) and the parsed filter.
+pub(crate) struct Selected {
+    pub(crate) table: IncidentTable,
+    pub(crate) wards: Option<WardIndex>,
+    pub(crate) filter: Filter,
+}
+
+impl SelectionArgs {
+    /// Opens the store (which must exist and hold incidents), loads the table and parses the
+    /// filter, naming the option at fault.
+    pub(crate) fn load(&self, store_path: &Path) -> anyhow::Result<Selected> {
+        let store = Store::open_existing(store_path)?;
+        let wards = match &self.area {
+            Some(_) => {
+                let path = self.wards.clone().unwrap_or_else(|| PathBuf::from(SHIPPED_WARDS));
+                if !path.is_file() {
+                    bail!("--area needs ward boundaries: no file at {}; pass --wards PATH", path.display());
+                }
+                Some(WardSet::from_geojson_file(&path, "WD20CD", "WD20NM")?.index(self.ward_tolerance_m))
+            }
+            None => None,
+        };
+        let table = store.load_table(wards.as_ref())?;
+        if table.is_empty() {
+            bail!("store {} holds no incidents: run `hexwatch ingest FILE...` first", store_path.display());
+        }
+        let mut filter = Filter { from: self.from, to: self.to, ..Filter::default() };
+        if !self.category.is_empty() {
+            filter.categories =
+                Some(Filter::parse_categories(&table, &self.category.join(",")).context("--category")?);
+        }
+        if let Some(area) = &self.area {
+            filter.area = Filter::parse_area(wards.as_ref(), area).context("--area")?;
+        }
+        filter.validate().context("--from/--to")?;
+        Ok(Selected { table, wards, filter })
+    }
+}
