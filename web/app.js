@@ -11,6 +11,7 @@ import { legendNodes } from './lib/legend.js';
 import { changedKeys, defaultCategories, filterPairs, filtersChanged, PINNABLE_RES, stateFromUrl, urlQuery } from './lib/state.js';
 import { $, el, fmt1, fmtInt, fmtSigned, listNames, monthLabel, rangeLabel, sleep } from './lib/util.js';
 import cellsLayer from './layers/cells.js';
+import densityLayer from './layers/density.js';
 import emergingLayer from './layers/emerging.js';
 import gistarLayer from './layers/gistar.js';
 import moranLayer from './layers/moran.js';
@@ -21,7 +22,7 @@ import wardsLayer from './layers/wards.js';
 // One entry per layer (see web/README.md, "Adding a layer"). Within each drawing slot
 // (base, data, outline, highlight) later entries draw on top; the layer switcher, the
 // legend (top layer first), map clicks, detail kinds and exports are all built from it.
-export const LAYERS = [wardsLayer, wardDensityLayer, cellsLayer, emergingLayer, moranLayer, gistarLayer];
+export const LAYERS = [wardsLayer, wardDensityLayer, densityLayer, cellsLayer, emergingLayer, moranLayer, gistarLayer];
 const SLOTS = ['base', 'data', 'outline', 'highlight'];
 
 const INITIAL_VIEW = { center: [-1.875, 50.735], zoom: 11 }; // all of BCP, at H3 resolution 8

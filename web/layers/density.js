@@ -1,0 +1,106 @@
+// Layer "Kernel density": the server's kernel density surface as raster tiles
+// (/tiles/density/{z}/{x}/{y}?<filters>). Off by default. The server colours each pixel (the
+// mean density over its footprint) on FIXED classes, the TileJSON's `legend_breaks`, in the same
+// reversed-magma ramp as the H3 cells, so the legend is built from the TileJSON
+// (/tiles/density?<filters>), which also states the kernel, bandwidth and cell size. The first
+// TileJSON request for a selection computes the surface (a few seconds); the server caches it.
+
+import { apiUrl } from '../lib/api.js';
+import { classLabels, MAGMA_8 } from '../lib/scale.js';
+import { filterPairs } from '../lib/state.js';
+import { fmt1, fmtRate } from '../lib/util.js';
+
+const DEFAULT_BREAKS = [0.3, 1, 3, 10, 30, 100, 300];
+export const DENSITY_OPACITY = 0.85;
+
+let tilejson = null; // the TileJSON for the filters of `loadedKey`
+let loadedKey = null;
+let failure = null;
+let loading = false;
+let generation = 0;
+
+const keyOf = (ctx) => JSON.stringify([ctx.state.categories, ctx.state.from, ctx.state.to, ctx.state.area]);
+const tileJsonUrl = (ctx) => apiUrl('/tiles/density', filterPairs(ctx.state));
+/** The server's tile template for the current filters (the TileJSON gives the same one). */
+const fallbackTiles = (ctx) => `${location.origin}${apiUrl('/tiles/density/{z}/{x}/{y}', filterPairs(ctx.state))}`;
+const metres = (m) => `${fmt1.format(Number(m))} m`;
+/** "ArcGIS default: 0.9·min(…)…" → "ArcGIS default". */
+const ruleName = (rule) => (typeof rule === 'string' && rule ? rule.split(':')[0].trim() : null);
+const capitalise = (s) => s.charAt(0).toUpperCase() + s.slice(1);
+
+export default {
+  id: 'density',
+  label: 'Kernel density',
+  description: 'A smooth surface of incidents per km² per month (kernel density estimate), drawn beneath the cells.',
+  defaultVisible: false,
+  available: (ctx) => ctx.state.categories.length > 0,
+
+  sources: (ctx) => ({
+    density: {
+      type: 'raster',
+      // Replaced by the TileJSON's template before the layer is first shown (no fetch while hidden).
+      tiles: [fallbackTiles(ctx)],
+      tileSize: 256,
+      minzoom: 0,
+      maxzoom: 22,
+    },
+  }),
+
+  layers: () => [
+    {
+      slot: 'data', id: 'density-raster', type: 'raster', source: 'density',
+      paint: { 'raster-opacity': DENSITY_OPACITY, 'raster-fade-duration': 0 },
+    },
+  ],
+
+  async refresh(ctx, changed) {
+    // Fetch only while shown; switching the layer on (a 'layers' change) catches up.
+    if (!ctx.isOn('density') || !ctx.state.categories.length) return;
+    const key = keyOf(ctx);
+    if (key === loadedKey) return;
+    const gen = ++generation;
+    loading = true;
+    failure = null;
+    ctx.updateLegend();
+    try {
+      const body = await ctx.fetchJson(tileJsonUrl(ctx), 'the kernel density surface');
+      if (gen !== generation) return;
+      tilejson = body;
+      loadedKey = key;
+      ctx.map.getSource('density').setTiles(Array.isArray(body.tiles) && body.tiles.length ? body.tiles : [fallbackTiles(ctx)]);
+    } catch (err) {
+      if (gen === generation) failure = err.message;
+      throw err;
+    } finally {
+      if (gen === generation) loading = false;
+    }
+  },
+
+  legend(ctx) {
+    const breaks = Array.isArray(tilejson?.legend_breaks) && tilejson.legend_breaks.length === MAGMA_8.length - 1
+      ? tilejson.legend_breaks : DEFAULT_BREAKS;
+    const labels = classLabels(breaks);
+    const notes = [];
+    let status = null;
+    if (!ctx.state.categories.length) status = 'No category selected.';
+    else if (failure) status = 'Density surface unavailable.';
+    else if (loading || !tilejson) status = 'Computing the density surface…';
+    if (tilejson && !loading) {
+      const bw = [metres(tilejson.bandwidth_m), ruleName(tilejson.bandwidth_rule)].filter(Boolean).join(', ');
+      const cell = [metres(tilejson.cell_size_m), ruleName(tilejson.cell_size_rule)].filter(Boolean).join(', ');
+      notes.push(`${capitalise(String(tilejson.kernel || 'quartic'))} kernel · bandwidth ${bw} · cell size ${cell}.`);
+      notes.push(`Peak ${fmtRate(Number(tilejson.peak_density_per_km2_month))} per km² per month; `
+        + `${Number(tilejson.incidents).toLocaleString('en-GB')} incidents over ${tilejson.months} month${tilejson.months === 1 ? '' : 's'}.`);
+      if (tilejson.warning) notes.push(`Warning: ${tilejson.warning}`);
+    }
+    notes.push('Fixed classes: the same for every selection, zoom and month.');
+    return {
+      id: 'density',
+      title: 'Kernel density',
+      unit: tilejson?.unit || 'incidents per km² per month',
+      classes: MAGMA_8.map((colour, i) => ({ colour, label: labels[i] })).reverse(),
+      notes,
+      status,
+    };
+  },
+};
