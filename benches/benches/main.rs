@@ -10,6 +10,7 @@ use hexwatch_core::IncidentTable;
 use hexwatch_io::{IngestOptions, Store, WardSet, ingest_file};
 
 mod aggregate;
+mod kde;
 mod stats;
 mod tiles;
 
@@ -43,6 +44,7 @@ fn benches(c: &mut Criterion) {
     aggregate::bench(c, &table);
     tiles::bench(c, &table);
     stats::bench(c);
+    kde::bench(c);
 }
 
 criterion_group! {
