@@ -8,10 +8,9 @@ use std::collections::HashMap;
 
 use hexwatch_core::kde::{GridSpec, Kernel, arcgis_bandwidth, kde_exact, kde_points};
 use hexwatch_core::{AreaFilter, Filter};
-use hexwatch_io::{IngestOptions, Store, WardSet, ingest_file};
 
 mod common;
-use common::data_dir;
+use common::{data_dir, dorset_store, shipped_wards};
 
 fn reference(name: &str) -> Vec<Vec<String>> {
     let text =
@@ -26,20 +25,8 @@ fn bcp_asb_density_matches_numpy() {
         .into_iter()
         .map(|r| (r[0].clone(), r[1].parse().unwrap()))
         .collect();
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path().join("s.sqlite3")).unwrap();
-    for entry in std::fs::read_dir(data_dir().join("police-uk-dorset-2025")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.to_string_lossy().ends_with(".csv.gz") {
-            ingest_file(&mut store, &path, &IngestOptions::default(), &mut |_, _| {}).unwrap();
-        }
-    }
-    let wards = WardSet::from_geojson_file(
-        &data_dir().join("boundaries-bcp-wards-2020/bcp-wards-2020-bgc.geojson"),
-        "WD20CD",
-        "WD20NM",
-    )
-    .unwrap();
+    let (store, _dir) = dorset_store();
+    let wards = shipped_wards();
     let table = store.load_table(Some(&wards.index(11.0))).unwrap();
     let asb = table.find_category("anti-social-behaviour").unwrap();
     let filter = Filter { categories: Some(vec![asb]), area: AreaFilter::AnyWard, ..Filter::default() };

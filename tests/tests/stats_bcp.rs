@@ -9,19 +9,13 @@ use std::collections::{BTreeSet, HashMap};
 use h3o::Resolution;
 use hexwatch_core::stats::{Method, StatOptions, StudyArea, analyse};
 use hexwatch_core::{AreaFilter, Filter};
-use hexwatch_io::{IngestOptions, Store, WardSet, ingest_file};
 
 mod common;
-use common::data_dir;
+use common::{data_dir, dorset_store, shipped_wards};
 
 #[test]
 fn study_area_covers_every_bcp_incident_and_matches_h3_py() {
-    let wards = WardSet::from_geojson_file(
-        &data_dir().join("boundaries-bcp-wards-2020/bcp-wards-2020-bgc.geojson"),
-        "WD20CD",
-        "WD20NM",
-    )
-    .unwrap();
+    let wards = shipped_wards();
     let polygons: Vec<_> = wards.wards.iter().map(|w| w.boundary_wgs84.clone()).collect();
     let area = StudyArea::covering(&polygons, Resolution::Nine).unwrap();
     assert_eq!(area.len(), 1_881);
@@ -34,14 +28,7 @@ fn study_area_covers_every_bcp_incident_and_matches_h3_py() {
     let ours: BTreeSet<String> = area.cells().iter().map(ToString::to_string).collect();
     assert_eq!(ours, h3_py);
 
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path().join("s.sqlite3")).unwrap();
-    for entry in std::fs::read_dir(data_dir().join("police-uk-dorset-2025")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.to_string_lossy().ends_with(".csv.gz") {
-            ingest_file(&mut store, &path, &IngestOptions::default(), &mut |_, _| {}).unwrap();
-        }
-    }
+    let (store, _dir) = dorset_store();
     let table = store.load_table(Some(&wards.index(11.0))).unwrap();
     // Every incident in a ward lies in a study-area cell.
     let cells = table.location_cells_at(Resolution::Nine);
@@ -66,12 +53,7 @@ fn study_area_covers_every_bcp_incident_and_matches_h3_py() {
 /// 10 were all equal when measured: 309, 1,881 and 12,259 cells).
 #[test]
 fn fast_covering_equals_h3o_covers() {
-    let wards = WardSet::from_geojson_file(
-        &data_dir().join("boundaries-bcp-wards-2020/bcp-wards-2020-bgc.geojson"),
-        "WD20CD",
-        "WD20NM",
-    )
-    .unwrap();
+    let wards = shipped_wards();
     let polygons: Vec<_> = wards.wards.iter().map(|w| w.boundary_wgs84.clone()).collect();
     let fast = StudyArea::covering(&polygons, Resolution::Eight).unwrap();
     let oracle = StudyArea::covering_h3o(&polygons, Resolution::Eight).unwrap();

@@ -22,26 +22,35 @@ pub(crate) struct Server {
     _dir: tempfile::TempDir,
 }
 
-pub(crate) fn start_server() -> Server {
+/// The shipped BCP wards.
+pub(crate) fn shipped_wards() -> WardSet {
+    WardSet::from_geojson_file(
+        &data_dir().join("boundaries-bcp-wards-2020/bcp-wards-2020-bgc.geojson"),
+        "WD20CD",
+        "WD20NM",
+    )
+    .unwrap()
+}
+
+/// A temporary store holding the twelve shipped Dorset months.
+pub(crate) fn dorset_store() -> (Store, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let store_path = dir.path().join("s.sqlite3");
-    let mut store = Store::open(&store_path).unwrap();
+    let mut store = Store::open(dir.path().join("s.sqlite3")).unwrap();
     for entry in std::fs::read_dir(data_dir().join("police-uk-dorset-2025")).unwrap() {
         let path = entry.unwrap().path();
         if path.to_string_lossy().ends_with(".csv.gz") {
             ingest_file(&mut store, &path, &IngestOptions::default(), &mut |_, _| {}).unwrap();
         }
     }
+    (store, dir)
+}
+
+pub(crate) fn start_server() -> Server {
+    let (store, dir) = dorset_store();
+    let store_path = store.path().to_path_buf();
     drop(store);
     let mut config = ServerConfig::new(store_path, data_dir().join("../web"));
-    config.wards = Some(
-        WardSet::from_geojson_file(
-            &data_dir().join("boundaries-bcp-wards-2020/bcp-wards-2020-bgc.geojson"),
-            "WD20CD",
-            "WD20NM",
-        )
-        .unwrap(),
-    );
+    config.wards = Some(shipped_wards());
     let state = AppState::load(config).unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
