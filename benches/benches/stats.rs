@@ -73,14 +73,7 @@ fn input() -> Input {
 
 /// Writes `cell,count,gi_z_k1,moran_i_k1` for the Python peers.
 fn write_peer_input(input: &Input, gi_z_k1: &[f64], moran_i_k1: &[f64]) -> std::io::Result<PathBuf> {
-    let dir = std::env::var_os("HEXWATCH_PEERS_DIR").map_or_else(
-        || {
-            std::env::var_os("CARGO_TARGET_DIR")
-                .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"), PathBuf::from)
-                .join("peers")
-        },
-        PathBuf::from,
-    );
+    let dir = hexwatch_benches::peers_dir();
     std::fs::create_dir_all(&dir)?;
     let path = dir.join("cells.csv");
     let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);

@@ -165,3 +165,73 @@ fn statistics_through_the_api_and_tiles() {
         assert_eq!((status, json["parameter"].as_str()), (400, Some(parameter)), "{query}");
     }
 }
+
+/// The `kde_per_km2_month` of `cells` tiles equals the committed numpy sum at the H3 cell
+/// centres (`crates/hexwatch-core/tests/fixtures/kde/bcp_asb_2025_h3_centres.csv`: h3-py
+/// centres, pyproj, the ArcGIS radius); the `density-contours` tile over Bournemouth
+/// Central puts the top cell's centre in the 100–300 band.
+#[test]
+fn kde_at_cell_centres_and_contour_bands() {
+    use geo::Contains;
+    use hexwatch_tiles::TileCoord;
+
+    let server = start_server();
+    let asb = "category=anti-social-behaviour&from=2025-01&to=2025-12&area=bcp";
+    let text = std::fs::read_to_string(
+        data_dir().join("../crates/hexwatch-core/tests/fixtures/kde/bcp_asb_2025_h3_centres.csv"),
+    )
+    .unwrap();
+    let mut tiles: BTreeMap<(u32, u32), Vec<mvt_reader::feature::Feature>> = BTreeMap::new();
+    let mut checked = 0;
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let (h3, lon, lat, numpy): (&str, f64, f64, f64) =
+            (f[0], f[1].parse().unwrap(), f[2].parse().unwrap(), f[6].parse().unwrap());
+        let point = hexwatch_core::Bounds { west: lon, east: lon, south: lat, north: lat };
+        let tile = TileCoord::covering(&point, 13)[0];
+        let features = tiles.entry((tile.x, tile.y)).or_insert_with(|| {
+            let (status, bytes) = get(&format!("{}/tiles/cells/13/{}/{}?{asb}", server.base, tile.x, tile.y));
+            assert_eq!(status, 200);
+            mvt_reader::Reader::new(bytes).unwrap().get_features(0).unwrap()
+        });
+        let props = features
+            .iter()
+            .map(|f| f.properties.as_ref().unwrap())
+            .find(|p| p.get("h3") == Some(&mvt_reader::feature::Value::String(h3.to_owned())))
+            .unwrap_or_else(|| panic!("{h3} is in its zoom-13 tile"));
+        let Some(mvt_reader::feature::Value::Double(kde)) = props.get("kde_per_km2_month") else {
+            panic!("{h3}: kde_per_km2_month is a double: {props:?}")
+        };
+        assert!((kde / numpy - 1.0).abs() < 1e-6, "{h3}: {kde} vs numpy {numpy}");
+        checked += 1;
+    }
+    assert_eq!(checked, 30);
+
+    let doc = json(&format!("{}/tiles/density-contours?{asb}", server.base));
+    assert_eq!(doc["vector_layers"][0]["id"], "density_contours");
+    assert_eq!(doc["unit"], "incidents per km² per month");
+    let top: h3o::CellIndex = "891959710bbffff".parse().unwrap();
+    let centre = h3o::LatLng::from(top);
+    let point = hexwatch_core::Bounds {
+        west: centre.lng(),
+        east: centre.lng(),
+        south: centre.lat(),
+        north: centre.lat(),
+    };
+    let tile = TileCoord::covering(&point, 13)[0];
+    let (status, bytes) =
+        get(&format!("{}/tiles/density-contours/13/{}/{}?{asb}", server.base, tile.x, tile.y));
+    assert_eq!(status, 200);
+    let features = mvt_reader::Reader::new(bytes).unwrap().get_features(0).unwrap();
+    let (x, y) = tile.project(centre.lng(), centre.lat(), 4096.0);
+    let at_centre: Vec<_> = features
+        .iter()
+        .filter(|f| match &f.geometry {
+            geo_types::Geometry::Polygon(p) => p.contains(&geo_types::Point::new(x as f32, y as f32)),
+            geo_types::Geometry::MultiPolygon(p) => p.contains(&geo_types::Point::new(x as f32, y as f32)),
+            _ => false,
+        })
+        .map(|f| f.properties.as_ref().unwrap().get("label").cloned())
+        .collect();
+    assert_eq!(at_centre, [Some(mvt_reader::feature::Value::String("100–300".to_owned()))]);
+}

@@ -15,11 +15,12 @@ use rstar::primitives::{GeomWithData, Rectangle};
 use crate::error::ApiError;
 use crate::query::Selection;
 use hexwatch_core::kde::{
-    Bandwidth, BandwidthRule, DensityGrid, GridSpec, Kernel, WeightedPoint, arcgis_bandwidth, kde_exact,
-    kde_points,
+    Bandwidth, BandwidthRule, DensityGrid, GridSpec, Kernel, KernelSum, WeightedPoint, arcgis_bandwidth,
+    kde_exact, kde_points,
 };
 use hexwatch_core::stats::{CellStats, Method, StatOptions, StudyArea, analyse};
 use hexwatch_core::{AreaFilter, BngPoint};
+use hexwatch_tiles::{DENSITY_BREAKS, DensityBand, density_bands};
 
 /// How the server is set up.
 #[derive(Debug)]
@@ -133,12 +134,25 @@ pub(crate) struct CachedTile {
     pub(crate) png: bool,
 }
 
-/// A density surface and how its parameters were chosen.
+/// A density surface, how its parameters were chosen, and its isobands.
 #[derive(Debug)]
 pub(crate) struct DensitySurface {
     pub(crate) grid: DensityGrid,
     pub(crate) bandwidth: Bandwidth,
     pub(crate) cell_size_rule: &'static str,
+    /// Isobands between the legend's breaks, WGS84, for `density-contours` tiles.
+    pub(crate) bands: Vec<DensityBand>,
+}
+
+/// The points of a selection with the kernel and bandwidth: the exact density anywhere.
+#[derive(Debug)]
+pub(crate) struct DensityModel {
+    pub(crate) points: Vec<WeightedPoint>,
+    pub(crate) bandwidth: Bandwidth,
+    #[expect(dead_code, reason = "kept with the model it describes")]
+    pub(crate) kernel: Kernel,
+    pub(crate) months: u32,
+    pub(crate) sum: KernelSum,
 }
 
 pub(crate) struct Inner {
@@ -155,6 +169,8 @@ pub(crate) struct Inner {
     stats: moka::sync::Cache<(AggregateKey, String), Arc<IndexedStats>>,
     /// Density surfaces by (role, selection, kernel and sizes, data version).
     densities: moka::sync::Cache<(AggregateKey, String), Arc<DensitySurface>>,
+    /// Density models (points, bandwidth, R-tree) by (role, selection, kernel, bandwidth).
+    density_models: moka::sync::Cache<(AggregateKey, String), Arc<DensityModel>>,
     /// WGS84 → British National Grid, for density tiles.
     pub(crate) projector: hexwatch_io::BngProjector,
 }
@@ -197,6 +213,7 @@ impl AppState {
             study_areas: moka::sync::Cache::new(64),
             stats: moka::sync::Cache::new(64),
             densities: moka::sync::Cache::new(32),
+            density_models: moka::sync::Cache::new(64),
             projector: hexwatch_io::BngProjector::new(),
         };
         Ok(Self(Arc::new(inner)))
@@ -213,6 +230,7 @@ impl AppState {
         self.0.aggregates.invalidate_all();
         self.0.stats.invalidate_all();
         self.0.densities.invalidate_all();
+        self.0.density_models.invalidate_all();
         Ok(())
     }
 
@@ -283,7 +301,42 @@ impl AppState {
         }))
     }
 
-    /// The kernel density of `selection`: bandwidth given or by ArcGIS's rule, cell size
+    /// The kernel-density model of `selection`: its distinct locations with their weights,
+    /// the bandwidth given or by ArcGIS's rule, and an R-tree for the exact density at any
+    /// point. `None` when no incident matches.
+    pub(crate) fn density_model(
+        &self,
+        snapshot: &Snapshot,
+        role: Role,
+        selection: &Selection,
+        kernel: Kernel,
+        bandwidth_m: Option<f64>,
+    ) -> Option<Arc<DensityModel>> {
+        let key = AggregateKey {
+            role,
+            selection: selection.cache_key(),
+            res: 0,
+            data_version: snapshot.data_version,
+        };
+        let settings = format!("{kernel:?};{bandwidth_m:?}");
+        self.0
+            .density_models
+            .try_get_with((key, settings), || {
+                let points = kde_points(&snapshot.table, &selection.filter, |_| 1.0);
+                let triples: Vec<_> = points.iter().map(|p| (p.easting_m, p.northing_m, p.weight)).collect();
+                let mut bandwidth = arcgis_bandwidth(&triples).ok_or(())?;
+                if let Some(h) = bandwidth_m {
+                    bandwidth.bandwidth_m = h;
+                    bandwidth.rule = BandwidthRule::Given;
+                }
+                let months = snapshot.months(selection);
+                let sum = KernelSum::new(&points, kernel, bandwidth.bandwidth_m, months);
+                Ok::<_, ()>(Arc::new(DensityModel { points, bandwidth, kernel, months, sum }))
+            })
+            .ok()
+    }
+
+    /// The kernel density surface of `selection` (see [`Self::density_model`]): cell size
     /// given or the points' shorter extent side ÷ 250, over the points' extent grown by the
     /// bandwidth; cells outside the area filter's wards are NoData. `None` when no incident
     /// matches.
@@ -306,24 +359,18 @@ impl AppState {
         self.0
             .densities
             .try_get_with((key, settings), || {
-                let points = kde_points(&snapshot.table, &selection.filter, |_| 1.0);
-                let triples: Vec<_> = points.iter().map(|p| (p.easting_m, p.northing_m, p.weight)).collect();
-                let mut bandwidth = arcgis_bandwidth(&triples).ok_or(())?;
-                if let Some(h) = bandwidth_m {
-                    bandwidth.bandwidth_m = h;
-                    bandwidth.rule = BandwidthRule::Given;
-                }
+                let model = self.density_model(snapshot, role, selection, kernel, bandwidth_m).ok_or(())?;
                 let fold = |get: fn(&WeightedPoint) -> f64| {
-                    points
+                    model
+                        .points
                         .iter()
                         .map(get)
                         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)))
                 };
                 let ((x0, x1), (y0, y1)) = (fold(|p| p.easting_m), fold(|p| p.northing_m));
                 let cell = cell_size_m.unwrap_or_else(|| ((x1 - x0).min(y1 - y0) / 250.0).max(1.0));
-                let h = bandwidth.bandwidth_m;
+                let h = model.bandwidth.bandwidth_m;
                 let spec = GridSpec::over_extent(x0 - h, y0 - h, x1 + h, y1 + h, Some(cell)).ok_or(())?;
-                let months = snapshot.months(selection);
                 let wards = snapshot.wards.as_ref();
                 let area = selection.filter.area;
                 let keep = |x: f64, y: f64| match (wards, area) {
@@ -335,10 +382,20 @@ impl AppState {
                     }
                     _ => true,
                 };
-                let grid = kde_exact(&points, &spec, kernel, h, months, &keep);
+                let grid = kde_exact(&model.points, &spec, kernel, h, model.months, &keep);
                 let cell_size_rule =
                     if cell_size_m.is_some() { "given" } else { "ArcGIS default: shorter extent side / 250" };
-                Ok::<_, ()>(Arc::new(DensitySurface { grid, bandwidth, cell_size_rule }))
+                let projector = &self.0.projector;
+                let bands = density_bands(&grid, &DENSITY_BREAKS, &|x, y| {
+                    projector.to_wgs84(BngPoint { easting_m: x, northing_m: y }).ok()
+                })
+                .map_err(|_| ())?;
+                Ok::<_, ()>(Arc::new(DensitySurface {
+                    grid,
+                    bandwidth: model.bandwidth,
+                    cell_size_rule,
+                    bands,
+                }))
             })
             .ok()
     }

@@ -71,12 +71,22 @@ pub fn encode_cells(
     layer: &str,
     features: impl IntoIterator<Item = CellFeature>,
 ) -> Result<Vec<u8>, TileError> {
+    encode_layer(tile, layer, features.into_iter().map(|f| (cell_rings(f.cell, tile), f.properties)))
+}
+
+/// Encodes one layer of features given as rings already in integer tile coordinates
+/// (each polygon's exterior, positive area, then its interiors, negative area); features
+/// with no rings are skipped and the rest get ids 1, 2, 3….
+pub(crate) fn encode_layer(
+    tile: TileCoord,
+    layer: &str,
+    features: impl Iterator<Item = (Vec<Vec<(i32, i32)>>, Vec<(String, PropertyValue)>)>,
+) -> Result<Vec<u8>, TileError> {
     let err = |source| TileError::Encode { tile, source };
     let mut mvt_tile = Tile::new(EXTENT);
     let mut mvt_layer = mvt_tile.create_layer(layer);
     let mut id = 0_u64;
-    for feature in features {
-        let rings = cell_rings(feature.cell, tile);
+    for (rings, properties) in features {
         if rings.is_empty() {
             continue;
         }
@@ -91,7 +101,7 @@ pub fn encode_cells(
         id += 1;
         let mut f = mvt_layer.into_feature(geometry);
         f.set_id(id);
-        for (key, value) in &feature.properties {
+        for (key, value) in &properties {
             match value {
                 PropertyValue::String(s) => f.add_tag_string(key, s),
                 PropertyValue::Uint(n) => f.add_tag_uint(key, *n),
@@ -137,7 +147,7 @@ fn cell_rings(cell: CellIndex, tile: TileCoord) -> Vec<Vec<(i32, i32)>> {
 
 /// Rounds a ring to integers, drops repeated points (and the closing point), and orients
 /// it as an exterior ring; `None` when fewer than three distinct points or no area remain.
-fn rounded_ring(coords: &[Coord]) -> Option<Vec<(i32, i32)>> {
+pub(crate) fn rounded_ring(coords: &[Coord]) -> Option<Vec<(i32, i32)>> {
     let mut ring: Vec<(i32, i32)> = Vec::with_capacity(coords.len());
     for c in coords {
         // Tile coordinates are bounded by the buffer, far inside i32.

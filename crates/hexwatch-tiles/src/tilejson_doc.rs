@@ -10,7 +10,8 @@ use crate::tile::MAX_ZOOM;
 /// TileJSON 3.0.0 for the `cells` layer.
 ///
 /// `tile_url` is the absolute URL template (`…/tiles/cells/{z}/{x}/{y}?filters`);
-/// `fields` lists `h3`, `res`, `count`, `density_per_km2_month`, `area_km2` and one
+/// `fields` lists `h3`, `res`, `count`, `density_per_km2_month`, `area_km2`,
+/// `kde_per_km2_month` and one
 /// `count_<slug>` per category, with descriptions and units.
 #[must_use]
 pub fn cells_tilejson(
@@ -28,6 +29,13 @@ pub fn cells_tilejson(
             "Number: incidents per km² per month (count ÷ exact cell area ÷ months selected)".to_owned(),
         ),
         ("area_km2".to_owned(), "Number: exact area of the cell in km²".to_owned()),
+        (
+            "kde_per_km2_month".to_owned(),
+            "Number: kernel density at the cell's centre, incidents per km² per month (exact sum; kernel and \
+             bandwidth as the density layer of the same selection: quartic, ArcGIS default radius unless \
+             kernel= or bandwidth_m=)"
+                .to_owned(),
+        ),
     ]);
     for c in categories {
         fields.insert(c.property(), format!("Number: incidents of category {:?} (absent when 0)", c.name));

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use hexwatch_core::AreaFilter;
 use hexwatch_core::kde::{
-    Bandwidth, BandwidthRule, GridSpec, Kernel, arcgis_bandwidth, kde_exact, kde_points,
+    Bandwidth, BandwidthRule, GridSpec, Kernel, arcgis_bandwidth, binned_error_bound_per_m2, kde_binned,
+    kde_exact, kde_points,
 };
 use hexwatch_io::write_density_geotiff;
 
@@ -24,6 +25,14 @@ pub(crate) struct DensityArgs {
     /// Kernel.
     #[arg(long, default_value = "quartic", value_parser = ["quartic", "epanechnikov", "triangular", "uniform", "gaussian"])]
     kernel: String,
+    /// Harm weight per category, `category=weight` (repeatable; e.g.
+    /// `--weight violence-and-sexual-offences=3`); categories not named weigh 1.
+    #[arg(long = "weight", value_name = "CATEGORY=WEIGHT")]
+    weights: Vec<String>,
+    /// Use the binned path (linear binning + convolution; quartic kernel only): faster, within
+    /// 6·δ²/(π·h⁴) per m² per unit weight of the exact sum (δ cell size, h bandwidth).
+    #[arg(long)]
+    binned: bool,
     #[command(flatten)]
     selection: SelectionArgs,
     /// GeoTIFF to write (EPSG:27700, float32, incidents per km² per month).
@@ -37,7 +46,24 @@ pub(crate) struct DensityArgs {
 pub(crate) fn run(store_path: &Path, args: &DensityArgs) -> anyhow::Result<ExitCode> {
     let Selected { table, wards, filter } = args.selection.load(store_path)?;
     let months = table.month_span().map_or(0, |(f, l)| filter.months_selected(f, l));
-    let points = kde_points(&table, &filter, |_| 1.0);
+    let mut weight_of = vec![1.0; table.categories().len()];
+    for spec in &args.weights {
+        let (name, w) = spec
+            .split_once('=')
+            .with_context(|| format!("invalid --weight {spec:?}: expected category=weight"))?;
+        let c = table.find_category(name.trim()).with_context(|| {
+            format!("invalid --weight {spec:?}: no category {:?} in the store", name.trim())
+        })?;
+        let w: f64 = w
+            .trim()
+            .parse()
+            .ok()
+            .filter(|w: &f64| w.is_finite() && *w >= 0.0)
+            .with_context(|| format!("invalid --weight {spec:?}: the weight must be a number ≥ 0"))?;
+        weight_of[c.index()] = w;
+    }
+    let weighted = if args.weights.is_empty() { "incidents" } else { "harm-weighted incidents" };
+    let points = kde_points(&table, &filter, |c| weight_of[c]);
     if points.is_empty() {
         bail!("no incidents match the selection: nothing to smooth");
     }
@@ -84,23 +110,35 @@ pub(crate) fn run(store_path: &Path, args: &DensityArgs) -> anyhow::Result<ExitC
         }
         _ => true,
     };
-    let grid = kde_exact(&points, &spec, kernel, bandwidth.bandwidth_m, months, &keep);
+    let grid = if args.binned {
+        let bound = binned_error_bound_per_m2(bandwidth.bandwidth_m, spec.cell_size_m) * 1e6
+            / f64::from(months.max(1));
+        eprintln!(
+            "binned path: each cell within {bound:.3e} incidents per km² per month per incident within h + δ√2 of it"
+        );
+        kde_binned(&points, &spec, kernel, bandwidth.bandwidth_m, months, &keep)
+            .map_err(|e| anyhow::anyhow!("--{e}"))?
+    } else {
+        kde_exact(&points, &spec, kernel, bandwidth.bandwidth_m, months, &keep)
+    };
+    let path = if args.binned { "binned" } else { "exact" };
     let rule = if bandwidth.rule == BandwidthRule::Given { "given" } else { "ArcGIS rule" };
     let notes = vec![
-        format!("kernel {}", kernel.as_str()),
+        format!("kernel {} ({path})", kernel.as_str()),
         format!("bandwidth {:.1} m ({rule})", bandwidth.bandwidth_m),
         format!(
             "cell {:.1} m ({})",
             spec.cell_size_m,
             if args.cell_size_m.is_some() { "given" } else { "extent / 250" }
         ),
-        format!("{} incidents, {months} months", bandwidth.n),
+        format!("{} {weighted}, {months} months", bandwidth.n),
         "EPSG:27700; NoData outside area".to_owned(),
         "Contains public sector information".to_owned(),
         "licensed under the OGL v3.0".to_owned(),
     ];
     let description = format!(
-        "hexwatch kernel density, incidents per km2 per month; kernel={}; bandwidth_m={}; bandwidth_rule={}; cell_size_m={}; cell_size_rule={cell_rule}; incidents={}; months={months}; filter={filter:?}",
+        "hexwatch kernel density, {weighted} per km2 per month; path={path}; weights={:?}; kernel={}; bandwidth_m={}; bandwidth_rule={}; cell_size_m={}; cell_size_rule={cell_rule}; incidents={}; months={months}; filter={filter:?}",
+        args.weights,
         kernel.as_str(),
         bandwidth.bandwidth_m,
         bandwidth.rule.describe(),
@@ -128,7 +166,7 @@ pub(crate) fn run(store_path: &Path, args: &DensityArgs) -> anyhow::Result<ExitC
         bandwidth.rule.describe()
     );
     println!(
-        "  cell {:.1} m ({cell_rule}); {} incidents over {months} months",
+        "  cell {:.1} m ({cell_rule}); {} {weighted} over {months} months; {path} path",
         spec.cell_size_m, bandwidth.n
     );
     if let Some((peak, row, col)) = grid.peak() {

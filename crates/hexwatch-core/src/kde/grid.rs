@@ -149,8 +149,47 @@ impl DensityGrid {
     }
 }
 
-fn per_km2_month(months: u32) -> f64 {
+pub(super) fn per_km2_month(months: u32) -> f64 {
     if months == 0 { 0.0 } else { 1e6 / f64::from(months) }
+}
+
+/// The incidents' points in an R-tree with a kernel and bandwidth: the exact density at
+/// any point, Σ w_i·K(d_i) over the points within the bandwidth, in incidents per km² per
+/// month. Used for the grid ([`kde_exact`]) and for density at H3 cell centres.
+#[derive(Debug, Clone)]
+pub struct KernelSum {
+    tree: RTree<GeomWithData<[f64; 2], f64>>,
+    kernel: Kernel,
+    bandwidth_m: f64,
+    scale: f64,
+}
+
+impl KernelSum {
+    /// Indexes `points` (non-finite coordinates are left out) for `kernel` with bandwidth
+    /// `bandwidth_m` (metres), densities averaged over `months`.
+    #[must_use]
+    pub fn new(points: &[WeightedPoint], kernel: Kernel, bandwidth_m: f64, months: u32) -> Self {
+        let tree = RTree::bulk_load(
+            points
+                .iter()
+                .filter(|p| p.easting_m.is_finite() && p.northing_m.is_finite())
+                .map(|p| GeomWithData::new([p.easting_m, p.northing_m], p.weight))
+                .collect(),
+        );
+        Self { tree, kernel, bandwidth_m, scale: per_km2_month(months) }
+    }
+
+    /// The density at (`easting_m`, `northing_m`), incidents per km² per month.
+    #[must_use]
+    pub fn density_at(&self, easting_m: f64, northing_m: f64) -> f64 {
+        let (x, y, h) = (easting_m, northing_m, self.bandwidth_m);
+        let sum: f64 = self
+            .tree
+            .locate_within_distance([x, y], h * h)
+            .map(|p| p.data * self.kernel.value_per_m2((p.geom()[0] - x).hypot(p.geom()[1] - y), h))
+            .sum();
+        sum * self.scale
+    }
 }
 
 /// The exact kernel density at every cell centre: Σ w_i·K(d_i) over the points within the
@@ -167,31 +206,14 @@ pub fn kde_exact(
     months: u32,
     keep: &(dyn Fn(f64, f64) -> bool + Sync),
 ) -> DensityGrid {
-    let tree = RTree::bulk_load(
-        points
-            .iter()
-            .filter(|p| p.easting_m.is_finite() && p.northing_m.is_finite())
-            .map(|p| GeomWithData::new([p.easting_m, p.northing_m], p.weight))
-            .collect(),
-    );
-    let scale = per_km2_month(months);
-    let h2 = bandwidth_m * bandwidth_m;
+    let sum = KernelSum::new(points, kernel, bandwidth_m, months);
     let values = (0..spec.nrows)
         .into_par_iter()
         .flat_map_iter(|row| {
-            let tree = &tree;
+            let sum = &sum;
             (0..spec.ncols).map(move |col| {
                 let (x, y) = spec.centre(row, col);
-                if !keep(x, y) {
-                    return f64::NAN;
-                }
-                let sum: f64 = tree
-                    .locate_within_distance([x, y], h2)
-                    .map(|p| {
-                        p.data * kernel.value_per_m2((p.geom()[0] - x).hypot(p.geom()[1] - y), bandwidth_m)
-                    })
-                    .sum();
-                sum * scale
+                if keep(x, y) { sum.density_at(x, y) } else { f64::NAN }
             })
         })
         .collect();

@@ -100,6 +100,11 @@ pub(super) async fn catalog(query: Result<Query<Pairs>, QueryRejection>) -> Resu
                 "content_type": "image/png",
                 "tilejson": "/tiles/density",
                 "description": "Kernel density in incidents per km² per month (quartic, ArcGIS default bandwidth unless bandwidth_m=); each pixel the mean over its footprint",
+            },
+            "density-contours": {
+                "content_type": "application/vnd.mapbox-vector-tile",
+                "tilejson": "/tiles/density-contours",
+                "description": "Isobands of the same density between the legend's breaks (properties class, lower_per_km2_month, upper_per_km2_month, label)",
             }
         },
         "geojson": {

@@ -21,9 +21,11 @@ use crate::query::{Selection, parse_selection, parse_stat_options};
 use crate::state::{AppState, CachedTile, Snapshot, TileKey};
 use hexwatch_core::kde::Kernel;
 use hexwatch_core::stats::{Method, StatOptions};
-use hexwatch_tiles::{DENSITY_BREAKS, DENSITY_TILE_SIZE, density_tile_png, pixel_means};
+use hexwatch_tiles::{
+    CONTOUR_LAYER, DENSITY_BREAKS, DENSITY_TILE_SIZE, density_tile_png, encode_density_bands, pixel_means,
+};
 
-const LAYERS: [&str; 2] = ["cells", "density"];
+const LAYERS: [&str; 3] = ["cells", "density", "density-contours"];
 
 /// Parameters of the density layer.
 const DENSITY_PARAMS: [&str; 3] = ["kernel", "bandwidth_m", "cell_size_m"];
@@ -76,11 +78,12 @@ pub(super) async fn tilejson(
     let layer = check_layer(&path_segments(path)?)?;
     let pairs = query_pairs(query)?;
     let snapshot = state.snapshot();
-    if layer == "density" {
-        return density_tilejson(&state, &snapshot, &pairs, &headers).await;
+    if layer != "cells" {
+        return density_tilejson(&state, &snapshot, &pairs, &headers, layer).await;
     }
-    parse_selection(&pairs, &snapshot.table, snapshot.wards.as_ref(), &STAT_PARAMS)?;
+    parse_selection(&pairs, &snapshot.table, snapshot.wards.as_ref(), &CELL_PARAMS)?;
     parse_stat_options(&pairs)?;
+    parse_density_params(&pairs)?;
     let query = serde_urlencoded_pairs(&pairs);
     let url = format!(
         "{}/tiles/{layer}/{{z}}/{{x}}/{{y}}{}",
@@ -143,11 +146,12 @@ pub(super) async fn tile(
     let coord = parse_coord(&z, &x, &y)?;
     let pairs = query_pairs(query)?;
     let snapshot = state.snapshot();
-    if layer == "density" {
-        return density_tile(state, snapshot, &pairs, &headers, coord).await;
+    if layer != "cells" {
+        return density_tile(state, snapshot, &pairs, &headers, coord, layer).await;
     }
-    let selection = parse_selection(&pairs, &snapshot.table, snapshot.wards.as_ref(), &STAT_PARAMS)?;
+    let selection = parse_selection(&pairs, &snapshot.table, snapshot.wards.as_ref(), &CELL_PARAMS)?;
     let (method, options) = parse_stat_options(&pairs)?;
+    let (kernel, bandwidth_m, _) = parse_density_params(&pairs)?;
     let role = role_of(&headers);
     let key = TileKey {
         role,
@@ -155,11 +159,11 @@ pub(super) async fn tile(
         z: coord.z,
         x: coord.x,
         y: coord.y,
-        selection: format!("{};{method:?};{options:?}", selection.cache_key()),
+        selection: format!("{};{method:?};{options:?};{kernel:?};{bandwidth_m:?}", selection.cache_key()),
         data_version: snapshot.data_version,
     };
     let cached = cached_tile(&state, key, move |st| match method {
-        None => build_cells_tile(st, &snapshot, role, &selection, coord),
+        None => build_cells_tile(st, &snapshot, role, &selection, coord, kernel, bandwidth_m),
         Some(m) => build_stats_tile(st, &snapshot, role, &selection, coord, m, options),
     })
     .await?;
@@ -184,20 +188,22 @@ async fn cached_tile(
     .map_err(|e| ApiError::internal(&e))?
 }
 
-/// A density tile: 256 × 256 PNG, each pixel the mean density over its footprint.
+/// A density tile: for `density` a 256 × 256 PNG, each pixel the mean density over its
+/// footprint; for `density-contours` an MVT of the isobands between the legend's breaks.
 async fn density_tile(
     state: AppState,
     snapshot: Arc<Snapshot>,
     pairs: &Pairs,
     headers: &HeaderMap,
     coord: TileCoord,
+    layer: &'static str,
 ) -> Result<Response, ApiError> {
     let selection = parse_selection(pairs, &snapshot.table, snapshot.wards.as_ref(), &DENSITY_PARAMS)?;
     let (kernel, bandwidth_m, cell_size_m) = parse_density_params(pairs)?;
     let role = role_of(headers);
     let key = TileKey {
         role,
-        layer: "density",
+        layer,
         z: coord.z,
         x: coord.x,
         y: coord.y,
@@ -205,7 +211,13 @@ async fn density_tile(
         data_version: snapshot.data_version,
     };
     let cached = cached_tile(&state, key, move |st| {
-        let values = match st.density(&snapshot, role, &selection, kernel, bandwidth_m, cell_size_m) {
+        let surface = st.density(&snapshot, role, &selection, kernel, bandwidth_m, cell_size_m);
+        if layer == "density-contours" {
+            let bands = surface.as_ref().map_or(&[][..], |s| s.bands.as_slice());
+            let mvt = encode_density_bands(coord, bands).map_err(|e| ApiError::internal(&e))?;
+            return gzip_tile(mvt);
+        }
+        let values = match surface {
             Some(surface) => pixel_means(&surface.grid, coord, &|lon, lat| {
                 st.0.projector.to_bng(lon, lat).ok().map(|p| (p.easting_m, p.northing_m))
             }),
@@ -219,20 +231,21 @@ async fn density_tile(
     Ok(respond(&cached, headers))
 }
 
-/// TileJSON of the density layer, stating the bandwidth, cell size and the rules that chose
-/// them, the unit, the legend's class breaks and the peak.
+/// TileJSON of the `density` or `density-contours` layer, stating the bandwidth, cell size
+/// and the rules that chose them, the unit, the legend's class breaks and the peak.
 async fn density_tilejson(
     state: &AppState,
     snapshot: &Arc<Snapshot>,
     pairs: &Pairs,
     headers: &HeaderMap,
+    layer: &'static str,
 ) -> Result<Response, ApiError> {
     let selection = parse_selection(pairs, &snapshot.table, snapshot.wards.as_ref(), &DENSITY_PARAMS)?;
     let (kernel, bandwidth_m, cell_size_m) = parse_density_params(pairs)?;
     let role = role_of(headers);
     let query = serde_urlencoded_pairs(pairs);
     let url = format!(
-        "{}/tiles/density/{{z}}/{{x}}/{{y}}{}",
+        "{}/tiles/{layer}/{{z}}/{{x}}/{{y}}{}",
         base_url(state, headers),
         if query.is_empty() { String::new() } else { format!("?{query}") }
     );
@@ -244,17 +257,34 @@ async fn density_tilejson(
     .map_err(|e| ApiError::internal(&e))?;
     let mut doc = serde_json::json!({
         "tilejson": "3.0.0",
-        "name": "density",
-        "description": "Kernel density, incidents per km² per month; each pixel is the mean over its footprint",
+        "name": layer,
+        "description": if layer == "density" {
+            "Kernel density, incidents per km² per month; each pixel is the mean over its footprint"
+        } else {
+            "Kernel density isobands between the legend's breaks, incidents per km² per month"
+        },
         "tiles": [url],
         "minzoom": 0,
         "maxzoom": hexwatch_tiles::MAX_ZOOM,
-        "tileSize": DENSITY_TILE_SIZE,
         "attribution": state.0.config.attribution,
         "unit": "incidents per km² per month",
         "kernel": kernel.as_str(),
         "legend_breaks": DENSITY_BREAKS,
     });
+    if layer == "density" {
+        doc["tileSize"] = serde_json::json!(DENSITY_TILE_SIZE);
+    } else {
+        doc["vector_layers"] = serde_json::json!([{
+            "id": CONTOUR_LAYER,
+            "description": "Where the density lies in one legend class",
+            "fields": {
+                "class": "Number: legend class, 1 from the first break upwards",
+                "lower_per_km2_month": "Number: lower bound, incidents per km² per month (inclusive)",
+                "upper_per_km2_month": "Number: upper bound (exclusive); absent for the top class",
+                "label": "String: the class bounds, e.g. 10–30",
+            }
+        }]);
+    }
     if let Some(s) = surface {
         doc["bandwidth_m"] = serde_json::json!(s.bandwidth.bandwidth_m);
         doc["bandwidth_rule"] = serde_json::json!(s.bandwidth.rule.describe());
@@ -273,8 +303,9 @@ async fn density_tilejson(
 /// The finest resolution statistics tiles reach by following the zoom.
 const MAX_AUTO_STAT_RESOLUTION: h3o::Resolution = h3o::Resolution::Ten;
 
-/// Parameters of the statistics a tile may carry.
-const STAT_PARAMS: [&str; 4] = ["method", "k", "permutations", "seed"];
+/// Parameters of the `cells` layer: statistics, and the kernel and bandwidth of the
+/// density at each cell's centre.
+const CELL_PARAMS: [&str; 6] = ["method", "k", "permutations", "seed", "kernel", "bandwidth_m"];
 
 /// A tile of every study-area cell (empty ones included) with the statistic's properties.
 fn build_stats_tile(
@@ -327,7 +358,11 @@ fn finish_tile(
     coord: TileCoord,
     features: impl Iterator<Item = CellFeature>,
 ) -> Result<Arc<CachedTile>, ApiError> {
-    let mvt = encode_cells(coord, "cells", features).map_err(|e| ApiError::internal(&e))?;
+    gzip_tile(encode_cells(coord, "cells", features).map_err(|e| ApiError::internal(&e))?)
+}
+
+/// Hashes and gzips an encoded MVT.
+fn gzip_tile(mvt: Vec<u8>) -> Result<Arc<CachedTile>, ApiError> {
     let etag = format!("\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(&mvt));
     let mut gz =
         flate2::write::GzEncoder::new(Vec::with_capacity(mvt.len() / 2), flate2::Compression::fast());
@@ -336,15 +371,21 @@ fn finish_tile(
     Ok(Arc::new(CachedTile { gzip, etag, png: false }))
 }
 
+/// A `cells` tile: each cell with its count, own density, per-category counts and the
+/// kernel density at its centre (`kde_per_km2_month`, exact, kernel and bandwidth as the
+/// `density` layer of the same selection).
 fn build_cells_tile(
     state: &AppState,
     snapshot: &Snapshot,
     role: Role,
     selection: &Selection,
     coord: TileCoord,
+    kernel: Kernel,
+    bandwidth_m: Option<f64>,
 ) -> Result<Arc<CachedTile>, ApiError> {
     let res = selection.res.unwrap_or_else(|| resolution_for_zoom(coord.z));
     let indexed = state.aggregate(snapshot, role, selection, res);
+    let model = state.density_model(snapshot, role, selection, kernel, bandwidth_m);
     let mut cells: Vec<CellIndex> =
         indexed.tree.locate_in_envelope_intersecting(&tile_window(coord)).map(|e| e.data).collect();
     cells.sort_unstable();
@@ -365,6 +406,11 @@ fn build_cells_tile(
             ),
             ("area_km2".to_owned(), PropertyValue::Double(area_km2)),
         ];
+        let centre = h3o::LatLng::from(cell);
+        if let (Some(m), Ok(p)) = (&model, state.0.projector.to_bng(centre.lng(), centre.lat())) {
+            let kde = m.sum.density_at(p.easting_m, p.northing_m);
+            properties.push(("kde_per_km2_month".to_owned(), PropertyValue::Double(kde)));
+        }
         for (c, n) in categories.iter().zip(counts.by_category()) {
             if *n > 0 {
                 properties.push((c.property(), PropertyValue::Uint(u64::from(*n))));
