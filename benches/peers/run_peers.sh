@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The Python peers of the `stats` benchmarks: esda on exactly the cells and counts that
-# hexwatch's benchmarks use. Creates benches/peers/.venv, installs requirements.txt (exact
-# versions), writes target/peers/cells.csv through the benchmarks' set-up if it is missing,
-# and runs peers.py (arguments are passed on). Not run by CI. See README.md.
+# The Python peers of the benchmarks: esda on exactly the cells and counts of the `stats`
+# benchmarks (peers.py), then KDEpy's FFTKDE on exactly the points and grid of the `kde`
+# benchmarks (kde_peer.py). Creates benches/peers/.venv, installs requirements.txt (exact
+# versions), writes target/peers/cells.csv, kde_points.csv and kde_grid.json through the
+# benchmarks' set-up if any is missing, and runs peers.py (arguments are passed on) and
+# kde_peer.py. Not run by CI. See README.md.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -13,14 +15,19 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/requirements.txt"
 
-cells="${HEXWATCH_PEERS_DIR:-${CARGO_TARGET_DIR:-$root/target}/peers}/cells.csv"
-if [ ! -f "$cells" ]; then
+peers="${HEXWATCH_PEERS_DIR:-${CARGO_TARGET_DIR:-$root/target}/peers}"
+cells="$peers/cells.csv"
+kde_points="$peers/kde_points.csv"
+kde_grid="$peers/kde_grid.json"
+if [ ! -f "$cells" ] || [ ! -f "$kde_points" ] || [ ! -f "$kde_grid" ]; then
   # Every benchmark's set-up runs before criterion applies its filter, so a filter that
-  # matches no benchmark writes cells.csv without measuring anything.
-  echo "run_peers: writing $cells (benchmark set-up only)"
+  # matches no benchmark writes the peers' input without measuring anything.
+  echo "run_peers: writing $cells, $kde_points and $kde_grid (benchmark set-up only)"
   (cd "$root" && cargo bench -p hexwatch-benches --bench main -- --exact no-benchmark-has-this-name)
 fi
 
 # OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, when a machine sets them for old OpenBLAS builds,
 # slow a current numpy: unset for this timing only (peers.py prints the kernel in use).
-exec env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$venv/bin/python" "$here/peers.py" --cells "$cells" "$@"
+run() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$venv/bin/python" "$@"; }
+run "$here/peers.py" --cells "$cells" "$@"
+run "$here/kde_peer.py" --points "$kde_points" --grid "$kde_grid"
