@@ -97,6 +97,14 @@ pub enum IngestError {
         /// The column's name.
         column: &'static str,
     },
+    /// A zip archive could not be read or holds no street file.
+    #[error("{}: {reason}", path.display())]
+    Archive {
+        /// The archive.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -165,7 +173,104 @@ pub fn ingest_file(
     options: &IngestOptions,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<IngestReport, IngestError> {
-    let Opened { reader, size: total, count, crlf } = open(path)?;
+    let opened = open(path)?;
+    ingest_opened(store, path, opened, options, progress)
+}
+
+/// What an ingest of one path did: a report per CSV read (one for a CSV file, one per
+/// `*-street.csv` member of a zip) and the archive members skipped.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PathIngest {
+    /// One report per CSV read, in order.
+    pub reports: Vec<IngestReport>,
+    /// Members of a zip archive that are not street files (outcomes, stop and search,
+    /// folders), by name; empty for a CSV file.
+    pub skipped: Vec<String>,
+}
+
+/// Ingests a data.police.uk street CSV (plain or gzip) or a data.police.uk zip archive as
+/// downloaded (`2025-12.zip` holding `2025-12/2025-12-dorset-street.csv`,
+/// `…-outcomes.csv`, `…-stop-and-search.csv`): every member whose name ends in
+/// `-street.csv` is ingested as [`ingest_file`] would, each in its own transaction and with
+/// its own report (file `archive.zip!member`); the other members are listed as skipped.
+///
+/// # Errors
+/// As [`ingest_file`]; [`IngestError::Archive`] for an unreadable zip or one with no
+/// street file (nothing is stored from it).
+pub fn ingest_path(
+    store: &mut Store,
+    path: &Path,
+    options: &IngestOptions,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<PathIngest, IngestError> {
+    let io = |cause| IngestError::Io { path: path.into(), cause };
+    let mut magic = [0_u8; 4];
+    let n = File::open(path).and_then(|mut f| f.read(&mut magic)).map_err(io)?;
+    if magic[..n] != *b"PK\x03\x04" {
+        return Ok(PathIngest {
+            reports: vec![ingest_file(store, path, options, progress)?],
+            skipped: Vec::new(),
+        });
+    }
+    let archive_error = |reason: String| IngestError::Archive { path: path.into(), reason };
+    let mut archive = zip::ZipArchive::new(File::open(path).map_err(io)?)
+        .map_err(|e| archive_error(format!("not a readable zip archive: {e}")))?;
+    let (mut street, mut skipped) = (Vec::new(), Vec::new());
+    for i in 0..archive.len() {
+        let name = archive
+            .name_for_index(i)
+            .ok_or_else(|| archive_error(format!("member {} is missing", i + 1)))?
+            .map_err(|e| archive_error(format!("member {}: unreadable name: {e}", i + 1)))?
+            .into_owned();
+        if name.to_ascii_lowercase().ends_with("-street.csv") {
+            street.push((i, name));
+        } else {
+            skipped.push(name);
+        }
+    }
+    if street.is_empty() {
+        return Err(archive_error(format!(
+            "no data.police.uk street file (*-street.csv) among its {} members",
+            archive.len()
+        )));
+    }
+    let mut reports = Vec::with_capacity(street.len());
+    let total: u64 = street.len() as u64;
+    for (done, (i, name)) in street.into_iter().enumerate() {
+        let mut member = archive.by_index(i).map_err(|e| archive_error(format!("member {name}: {e}")))?;
+        let mut bytes = Vec::with_capacity(usize::try_from(member.size()).unwrap_or(0));
+        // A damaged member keeps what inflated before the damage, as a truncated gzip does.
+        let damage = member.read_to_end(&mut bytes).err();
+        drop(member);
+        let label = PathBuf::from(format!("{}!{name}", path.display()));
+        let opened = open_bytes(bytes);
+        let mut report = ingest_opened(store, &label, opened, options, &mut |_, _| {})?;
+        if let (Some(e), None) = (damage, &report.stopped_early) {
+            report.stopped_early = Some(format!("the archive member is damaged: {e}"));
+        }
+        reports.push(report);
+        progress(done as u64 + 1, total);
+    }
+    Ok(PathIngest { reports, skipped })
+}
+
+/// Decompressed bytes of an archive member as an opened input.
+fn open_bytes(bytes: Vec<u8>) -> Opened {
+    let size = bytes.len() as u64;
+    let crlf = bytes.iter().position(|&b| b == b'\n').is_some_and(|i| i > 0 && bytes[i - 1] == b'\r');
+    let count = std::rc::Rc::new(std::cell::Cell::new(size));
+    Opened { reader: Box::new(std::io::Cursor::new(bytes)), size, count, crlf }
+}
+
+/// Reads one opened CSV into the store (see [`ingest_file`]); `path` names it in reports.
+fn ingest_opened(
+    store: &mut Store,
+    path: &Path,
+    opened: Opened,
+    options: &IngestOptions,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<IngestReport, IngestError> {
+    let Opened { reader, size: total, count, crlf } = opened;
     let mut csv = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(reader);
     let mut record = csv::ByteRecord::new();
     let io = |e: csv::Error| IngestError::Io { path: path.into(), cause: std::io::Error::other(e) };

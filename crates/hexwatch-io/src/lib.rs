@@ -31,7 +31,7 @@ mod wards;
 
 pub use bng::{BngProjector, ProjectionError};
 pub use geojson_out::hotspots_geojson;
-pub use ingest::{IngestError, IngestOptions, IngestReport, Rejection, ingest_file};
+pub use ingest::{IngestError, IngestOptions, IngestReport, PathIngest, Rejection, ingest_file, ingest_path};
 pub use raster_out::{RasterError, write_density_geotiff};
 pub use stats_out::{class_counts, ranked_cells, stat_properties, stats_csv, stats_geojson};
 pub use store::{SCHEMA_VERSION, Store, StoreError, StoreSummary};

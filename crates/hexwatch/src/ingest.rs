@@ -5,13 +5,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use hexwatch_io::{IngestOptions, IngestReport, Store, ingest_file};
+use hexwatch_io::{IngestOptions, IngestReport, Store, ingest_path};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Arguments of `hexwatch ingest`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct IngestArgs {
-    /// data.police.uk street CSV files, plain or gzip.
+    /// data.police.uk street CSV files (plain or gzip) or monthly zip archives as downloaded
+    /// (their `*-street.csv` members are read; the others are listed as skipped).
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// Accept only points inside this box, as west,south,east,north in degrees
@@ -57,15 +58,25 @@ pub(crate) fn ingest_files(
                 .progress_chars("=> "),
         );
         bar.set_message(file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
-        let result = ingest_file(store, file, options, &mut |done, total| {
+        let result = ingest_path(store, file, options, &mut |done, total| {
             bar.set_length(total);
             bar.set_position(done);
         });
         bar.finish_and_clear();
         match result {
-            Ok(report) => {
-                print_report(&report);
-                reports.push(report);
+            Ok(ingested) => {
+                for report in ingested.reports {
+                    print_report(&report);
+                    reports.push(report);
+                }
+                if !ingested.skipped.is_empty() {
+                    println!(
+                        "{}: skipped {} archive member(s) that are not street files: {}",
+                        file.display(),
+                        ingested.skipped.len(),
+                        ingested.skipped.join(", ")
+                    );
+                }
             }
             Err(e) => {
                 eprintln!("{e}");
