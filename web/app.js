@@ -11,6 +11,7 @@ import { legendNodes } from './lib/legend.js';
 import { changedKeys, defaultCategories, filterPairs, filtersChanged, PINNABLE_RES, stateFromUrl, urlQuery } from './lib/state.js';
 import { $, el, fmt1, fmtInt, fmtSigned, listNames, monthLabel, rangeLabel, sleep } from './lib/util.js';
 import cellsLayer from './layers/cells.js';
+import densityContoursLayer from './layers/density-contours.js';
 import densityLayer from './layers/density.js';
 import emergingLayer from './layers/emerging.js';
 import gistarLayer from './layers/gistar.js';
@@ -22,7 +23,7 @@ import wardsLayer from './layers/wards.js';
 // One entry per layer (see web/README.md, "Adding a layer"). Within each drawing slot
 // (base, data, outline, highlight) later entries draw on top; the layer switcher, the
 // legend (top layer first), map clicks, detail kinds and exports are all built from it.
-export const LAYERS = [wardsLayer, wardDensityLayer, densityLayer, cellsLayer, emergingLayer, moranLayer, gistarLayer];
+export const LAYERS = [wardsLayer, wardDensityLayer, densityLayer, densityContoursLayer, cellsLayer, emergingLayer, moranLayer, gistarLayer];
 const SLOTS = ['base', 'data', 'outline', 'highlight'];
 
 const INITIAL_VIEW = { center: [-1.875, 50.735], zoom: 11 }; // all of BCP, at H3 resolution 8
@@ -431,10 +432,7 @@ async function main() {
       return Promise.resolve();
     }
     if (lngLat) {
-      popup = new maplibregl.Popup({ maxWidth: '280px', focusAfterOpen: false })
-        .setLngLat(lngLat)
-        .setDOMContent(popupNode || el('p', { className: 'map-popup', textContent: 'Loading…' }))
-        .addTo(map);
+      openPopup(lngLat, popupNode || el('p', { className: 'map-popup', textContent: 'Loading…' }));
       popup.needsContent = !popupNode;
     }
     const id = sel.slice(sel.indexOf(':') + 1);
@@ -445,6 +443,15 @@ async function main() {
     $('detail').hidden = false;
     if (lngLat) keepClearOfDetail(lngLat);
     return loadDetail();
+  }
+  /** Opens the map's one popup at `lngLat` with `node`, closing any other. */
+  function openPopup(lngLat, node) {
+    popup?.remove();
+    popup = new maplibregl.Popup({ maxWidth: '280px', focusAfterOpen: false })
+      .setLngLat(lngLat)
+      .setDOMContent(node)
+      .addTo(map);
+    popup.needsContent = false;
   }
   /** Pans the map so that `lngLat` is not hidden under the details card. */
   function keepClearOfDetail(lngLat) {
@@ -619,8 +626,12 @@ async function main() {
     for (const layer of clickable()) {
       const feature = map.queryRenderedFeatures(e.point, { layers: layer.click.layers })[0];
       const hit = feature && layer.click.handle(ctx, feature, e);
-      if (hit) {
+      if (hit?.sel) {
         select(hit.sel, { lngLat: e.lngLat, popupNode: hit.popup || null });
+        return;
+      }
+      if (hit?.popup) { // a layer without details (e.g. density contours): a popup only
+        openPopup(e.lngLat, hit.popup);
         return;
       }
     }

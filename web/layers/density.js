@@ -10,7 +10,11 @@ import { classLabels, MAGMA_8 } from '../lib/scale.js';
 import { filterPairs } from '../lib/state.js';
 import { fmt1, fmtRate } from '../lib/util.js';
 
-const DEFAULT_BREAKS = [0.3, 1, 3, 10, 30, 100, 300];
+// The server's fixed class breaks (the TileJSON's `legend_breaks`) until a TileJSON says
+// otherwise; with MAGMA_8 (lib/scale.js) they make the classes of the raster and of the
+// `density-contours` isobands (layers/density-contours.js).
+export const DENSITY_BREAKS = [0.3, 1, 3, 10, 30, 100, 300];
+export const DENSITY_UNIT = 'incidents per km² per month';
 export const DENSITY_OPACITY = 0.85;
 
 let tilejson = null; // the TileJSON for the filters of `loadedKey`
@@ -27,6 +31,23 @@ const metres = (m) => `${fmt1.format(Number(m))} m`;
 /** "ArcGIS default: 0.9·min(…)…" → "ArcGIS default". */
 const ruleName = (rule) => (typeof rule === 'string' && rule ? rule.split(':')[0].trim() : null);
 const capitalise = (s) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** The class breaks of a density TileJSON (`legend_breaks`), or the fixed defaults. */
+export const densityBreaks = (tilejson) => (Array.isArray(tilejson?.legend_breaks) && tilejson.legend_breaks.length === MAGMA_8.length - 1
+  ? tilejson.legend_breaks : DENSITY_BREAKS);
+
+/** Legend notes describing the surface of a density TileJSON: kernel, bandwidth, cell size, peak, warning. */
+export function surfaceNotes(tilejson) {
+  const bw = [metres(tilejson.bandwidth_m), ruleName(tilejson.bandwidth_rule)].filter(Boolean).join(', ');
+  const cell = [metres(tilejson.cell_size_m), ruleName(tilejson.cell_size_rule)].filter(Boolean).join(', ');
+  const notes = [
+    `${capitalise(String(tilejson.kernel || 'quartic'))} kernel · bandwidth ${bw} · cell size ${cell}.`,
+    `Peak ${fmtRate(Number(tilejson.peak_density_per_km2_month))} per km² per month; `
+      + `${Number(tilejson.incidents).toLocaleString('en-GB')} incidents over ${tilejson.months} month${tilejson.months === 1 ? '' : 's'}.`,
+  ];
+  if (tilejson.warning) notes.push(`Warning: ${tilejson.warning}`);
+  return notes;
+}
 
 export default {
   id: 'density',
@@ -77,27 +98,18 @@ export default {
   },
 
   legend(ctx) {
-    const breaks = Array.isArray(tilejson?.legend_breaks) && tilejson.legend_breaks.length === MAGMA_8.length - 1
-      ? tilejson.legend_breaks : DEFAULT_BREAKS;
-    const labels = classLabels(breaks);
+    const labels = classLabels(densityBreaks(tilejson));
     const notes = [];
     let status = null;
     if (!ctx.state.categories.length) status = 'No category selected.';
     else if (failure) status = 'Density surface unavailable.';
     else if (loading || !tilejson) status = 'Computing the density surface…';
-    if (tilejson && !loading) {
-      const bw = [metres(tilejson.bandwidth_m), ruleName(tilejson.bandwidth_rule)].filter(Boolean).join(', ');
-      const cell = [metres(tilejson.cell_size_m), ruleName(tilejson.cell_size_rule)].filter(Boolean).join(', ');
-      notes.push(`${capitalise(String(tilejson.kernel || 'quartic'))} kernel · bandwidth ${bw} · cell size ${cell}.`);
-      notes.push(`Peak ${fmtRate(Number(tilejson.peak_density_per_km2_month))} per km² per month; `
-        + `${Number(tilejson.incidents).toLocaleString('en-GB')} incidents over ${tilejson.months} month${tilejson.months === 1 ? '' : 's'}.`);
-      if (tilejson.warning) notes.push(`Warning: ${tilejson.warning}`);
-    }
+    if (tilejson && !loading) notes.push(...surfaceNotes(tilejson));
     notes.push('Fixed classes: the same for every selection, zoom and month.');
     return {
       id: 'density',
       title: 'Kernel density',
-      unit: tilejson?.unit || 'incidents per km² per month',
+      unit: tilejson?.unit || DENSITY_UNIT,
       classes: MAGMA_8.map((colour, i) => ({ colour, label: labels[i] })).reverse(),
       notes,
       status,

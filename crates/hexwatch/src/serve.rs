@@ -14,7 +14,7 @@ pub(crate) struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "HEXWATCH_BIND", default_value = "127.0.0.1:8080")]
     bind: SocketAddr,
-    /// Directory of shipped data: police.uk files under police-uk-*/ are ingested when the
+    /// Directory of shipped data: police.uk files under police-uk-dorset-*/ are ingested when the
     /// store is empty; wards are read from boundaries-bcp-wards-2020/.
     #[arg(long, default_value = "data")]
     data_dir: PathBuf,
@@ -45,7 +45,9 @@ fn shipped_police_files(data_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let entries = std::fs::read_dir(data_dir)
         .with_context(|| format!("reading data directory {}", data_dir.display()))?;
     for dir in entries.filter_map(Result::ok).map(|e| e.path()) {
-        let is_police = dir.file_name().is_some_and(|n| n.to_string_lossy().starts_with("police-uk-"));
+        // The partnership's own force (BCP lies in Dorset); the other police.uk folders in
+        // data/ are test data for other forces and formats.
+        let is_police = dir.file_name().is_some_and(|n| n.to_string_lossy().starts_with("police-uk-dorset-"));
         if !is_police || !dir.is_dir() {
             continue;
         }
