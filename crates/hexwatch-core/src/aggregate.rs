@@ -175,18 +175,15 @@ pub fn aggregate_cells(table: &IncidentTable, filter: &Filter, resolution: Resol
     let loc_cells = table.location_cells_at(resolution);
     let mask = filter.category_mask(n);
     let categories = table.category_column();
-    let months = table.month_column();
     let locations = table.location_column();
-    let wards = table.ward_column();
     (0..table.len())
         .into_par_iter()
         .with_min_len(CHUNK)
         .fold(
             || CellAggregate::new(resolution, n),
             |mut acc, i| {
-                let c = categories[i].index();
-                if mask[c] && filter.keeps_month(months[i]) && filter.keeps_area(wards[i]) {
-                    acc.add_one(loc_cells[locations[i].index()], c);
+                if filter.keeps_incident(table, &mask, i) {
+                    acc.add_one(loc_cells[locations[i].index()], categories[i].index());
                 }
                 acc
             },
@@ -218,7 +215,11 @@ pub fn aggregate_cells_sequential(
         {
             continue;
         }
-        if !filter.keeps_month(table.month_column()[i]) || !filter.keeps_area(table.ward_column()[i]) {
+        if !filter.keeps_month(table.month_column()[i])
+            || !filter.keeps_area(table.ward_column()[i])
+            || !filter.keeps_flags(table.flag_column()[i])
+            || !filter.keeps_time(table, i)
+        {
             continue;
         }
         let (lon, lat) = table.location_lon_lat(table.location_column()[i]);
@@ -236,7 +237,7 @@ mod tests {
     use super::*;
     use crate::filter::AreaFilter;
     use crate::incident::{FINEST_RESOLUTION, IncidentTableBuilder, NewIncident};
-    use crate::time::{TimePrecision, YearMonth};
+    use crate::time::YearMonth;
     use crate::units::BngPoint;
     use h3o::LatLng;
     use proptest::prelude::*;
@@ -247,15 +248,14 @@ mod tests {
         for &(lon, lat, cat, month) in points {
             let category = b.category_id(names[usize::from(cat % 3)]);
             let cell = LatLng::new(lat, lon).unwrap().to_cell(FINEST_RESOLUTION);
-            b.push(NewIncident {
+            b.push(NewIncident::monthly(
                 category,
-                month: YearMonth::new(2025, u32::from(month % 12) + 1).unwrap(),
-                precision: TimePrecision::Month,
+                YearMonth::new(2025, u32::from(month % 12) + 1).unwrap(),
                 lon,
                 lat,
-                bng: BngPoint { easting_m: 0.0, northing_m: 0.0 },
+                BngPoint { easting_m: 0.0, northing_m: 0.0 },
                 cell,
-            });
+            ));
         }
         b.build(None)
     }
@@ -274,7 +274,7 @@ mod tests {
             let res = Resolution::try_from(res).unwrap();
             let first = YearMonth::new(2025, u32::from(from) + 1).unwrap();
             let filter = Filter { categories: table.find_category("burglary").map(|b| vec![b]).filter(|_| len % 2 == 0),
-                from: Some(first), to: Some(first.add_months(i32::from(len))), area: AreaFilter::All };
+                from: Some(first), to: Some(first.add_months(i32::from(len))), area: AreaFilter::All, ..Filter::default() };
             prop_assert_eq!(aggregate_cells(&table, &filter, res).to_btree(), aggregate_cells_sequential(&table, &filter, res));
         }
 

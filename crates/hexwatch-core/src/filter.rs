@@ -31,6 +31,15 @@ pub struct Filter {
     pub to: Option<YearMonth>,
     /// Area kept.
     pub area: AreaFilter,
+    /// Local hours kept (bit h = h:00–h:59), `None` keeps all; see
+    /// [`crate::parse_hours`]. Needs hour-precision times.
+    pub hours: Option<u32>,
+    /// Local weekdays kept (bit d = day d, Monday 0), `None` keeps all; see
+    /// [`crate::parse_weekdays`]. Needs day-precision times.
+    pub weekdays: Option<u8>,
+    /// Flags, any of which keeps an incident (bits of [`IncidentTable::flag_names`]);
+    /// `None` keeps all.
+    pub flags: Option<u32>,
 }
 
 /// Why a filter could not be built. Each variant names the query parameter at fault.
@@ -153,6 +162,45 @@ impl Filter {
                 mask
             }
         }
+    }
+
+    /// Whether incident `i` of `table` is selected: category (`mask` from
+    /// [`Filter::category_mask`]), month, area, time of week and flags.
+    #[must_use]
+    #[inline]
+    pub fn keeps_incident(&self, table: &IncidentTable, mask: &[bool], i: usize) -> bool {
+        mask[table.category_column()[i].index()]
+            && self.keeps_month(table.month_column()[i])
+            && self.keeps_area(table.ward_column()[i])
+            && self.keeps_flags(table.flag_column()[i])
+            && self.keeps_time(table, i)
+    }
+
+    /// Whether an incident with these flag bits passes the flag filter (any flag listed).
+    #[must_use]
+    #[inline]
+    pub fn keeps_flags(&self, flags: u32) -> bool {
+        self.flags.is_none_or(|f| flags & f != 0)
+    }
+
+    /// Whether incident `i` passes the hour and weekday filters: an incident whose time is
+    /// a window passes only when the whole window lies in the kept hours and days; one
+    /// known only to the month never passes a time filter.
+    #[must_use]
+    #[inline]
+    pub fn keeps_time(&self, table: &IncidentTable, i: usize) -> bool {
+        if self.hours.is_none() && self.weekdays.is_none() {
+            return true;
+        }
+        table
+            .week_time(i)
+            .is_some_and(|w| w.within(self.hours.unwrap_or(u32::MAX), self.weekdays.unwrap_or(u8::MAX)))
+    }
+
+    /// Whether the filter selects by hour or weekday.
+    #[must_use]
+    pub const fn has_time_filter(&self) -> bool {
+        self.hours.is_some() || self.weekdays.is_some()
     }
 
     /// Whether an incident in `ward` passes the area filter.

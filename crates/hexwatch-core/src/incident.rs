@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use crate::area::{AreaId, WardIndex};
 use crate::category::{Category, CategoryId};
-use crate::time::{TimePrecision, YearMonth};
+use crate::time::{TimePrecision, WeekTime, YearMonth};
 use crate::units::BngPoint;
 
 /// The H3 resolution stored per location in the store (the finest H3 has).
@@ -45,6 +45,17 @@ pub struct IncidentTable {
     category: Vec<CategoryId>,
     month: Vec<YearMonth>,
     precision: Vec<TimePrecision>,
+    /// Local start minute of the week, `u16::MAX` when only the month is known.
+    start_minute: Vec<u16>,
+    /// Window length in wall-clock minutes (0: an instant).
+    window_min: Vec<u32>,
+    /// Flags as bits of [`IncidentTable::flag_names`].
+    flags: Vec<u32>,
+    /// Per-incident weight (harm weights from partner data; 1 otherwise).
+    weight: Vec<f32>,
+    flag_names: Vec<String>,
+    /// The coarsest precision of each category, indexed by [`CategoryId`].
+    category_precision: Vec<TimePrecision>,
     location: Vec<LocationId>,
     ward: Vec<Option<AreaId>>,
     loc_lon: Vec<f64>,
@@ -110,6 +121,53 @@ impl IncidentTable {
     #[must_use]
     pub fn precision_column(&self) -> &[TimePrecision] {
         &self.precision
+    }
+
+    /// When in the week incident `i` may have happened (local wall-clock time); `None`
+    /// when only its month is known.
+    #[must_use]
+    pub fn week_time(&self, i: usize) -> Option<WeekTime> {
+        let start_minute = self.start_minute[i];
+        (start_minute != u16::MAX).then(|| WeekTime { start_minute, window_min: self.window_min[i] })
+    }
+
+    /// Per-incident flag bits (bit k = [`IncidentTable::flag_names`]`[k]`).
+    #[must_use]
+    pub fn flag_column(&self) -> &[u32] {
+        &self.flags
+    }
+
+    /// Per-incident weights (1 unless the source gives one).
+    #[must_use]
+    pub fn weight_column(&self) -> &[f32] {
+        &self.weight
+    }
+
+    /// The flags present in the data (`knife`, `domestic-abuse`, …), bit k is entry k.
+    #[must_use]
+    pub fn flag_names(&self) -> &[String] {
+        &self.flag_names
+    }
+
+    /// The bit of a flag by name.
+    #[must_use]
+    pub fn flag_bit(&self, name: &str) -> Option<u32> {
+        self.flag_names.iter().position(|f| f.eq_ignore_ascii_case(name.trim())).map(|k| 1 << k)
+    }
+
+    /// The coarsest time precision among incidents of the given categories (all when
+    /// `None`); `None` when none of them has incidents.
+    #[must_use]
+    pub fn coarsest_precision_of(&self, categories: Option<&[CategoryId]>) -> Option<TimePrecision> {
+        let counts = self.category_counts();
+        let mut coarsest: Option<TimePrecision> = None;
+        for (c, p) in self.category_precision.iter().enumerate() {
+            let chosen = categories.is_none_or(|ids| ids.iter().any(|id| id.index() == c));
+            if chosen && counts.get(c).is_some_and(|n| *n > 0) {
+                coarsest = Some(coarsest.map_or(*p, |q| q.min(*p)));
+            }
+        }
+        coarsest
     }
 
     /// Per-incident location column.
@@ -211,6 +269,38 @@ pub struct NewIncident {
     pub bng: BngPoint,
     /// H3 cell at [`FINEST_RESOLUTION`].
     pub cell: CellIndex,
+    /// When in the week it may have happened (local wall clock); `None` for month-only.
+    pub week_time: Option<WeekTime>,
+    /// Flag bits from [`IncidentTableBuilder::flag_bit`].
+    pub flags: u32,
+    /// Weight (1.0 unless the source gives one).
+    pub weight: f32,
+}
+
+impl NewIncident {
+    /// A police.uk-style incident: known to the month, no flags, weight 1.
+    #[must_use]
+    pub const fn monthly(
+        category: CategoryId,
+        month: YearMonth,
+        lon: f64,
+        lat: f64,
+        bng: BngPoint,
+        cell: CellIndex,
+    ) -> Self {
+        Self {
+            category,
+            month,
+            precision: TimePrecision::Month,
+            lon,
+            lat,
+            bng,
+            cell,
+            week_time: None,
+            flags: 0,
+            weight: 1.0,
+        }
+    }
 }
 
 /// Builds an [`IncidentTable`], deduplicating locations by their exact coordinates.
@@ -240,6 +330,19 @@ impl IncidentTableBuilder {
         CategoryId(u16::try_from(self.table.categories.len() - 1).expect("fewer than 65,536 categories"))
     }
 
+    /// The bit of a flag name, adding it when new; `None` once 32 flags exist.
+    pub fn flag_bit(&mut self, name: &str) -> Option<u32> {
+        let name = name.trim().to_ascii_lowercase();
+        if let Some(k) = self.table.flag_names.iter().position(|f| *f == name) {
+            return Some(1 << k);
+        }
+        if self.table.flag_names.len() >= 32 {
+            return None;
+        }
+        self.table.flag_names.push(name);
+        Some(1 << (self.table.flag_names.len() - 1))
+    }
+
     /// Adds one incident.
     ///
     /// # Panics
@@ -259,6 +362,10 @@ impl IncidentTableBuilder {
         t.category.push(incident.category);
         t.month.push(incident.month);
         t.precision.push(incident.precision);
+        t.start_minute.push(incident.week_time.map_or(u16::MAX, |w| w.start_minute));
+        t.window_min.push(incident.week_time.map_or(0, |w| w.window_min));
+        t.flags.push(incident.flags);
+        t.weight.push(incident.weight);
         t.location.push(location);
         t.ward.push(None);
     }
@@ -279,6 +386,11 @@ impl IncidentTableBuilder {
     #[must_use]
     pub fn build(self, wards: Option<&WardIndex>) -> IncidentTable {
         let mut table = self.table;
+        let mut precision = vec![TimePrecision::Minute; table.categories.len()];
+        for (c, p) in table.category.iter().zip(&table.precision) {
+            precision[c.index()] = precision[c.index()].min(*p);
+        }
+        table.category_precision = precision;
         table.loc_cells_by_res = INDEXED_RESOLUTIONS
             .map(|r| {
                 let res = Resolution::try_from(r).expect("indexed resolutions are valid H3 resolutions");

@@ -4,7 +4,7 @@
 //!
 //! # Example
 //! ```
-//! use hexwatch_core::{BngPoint, Filter, IncidentTableBuilder, NewIncident, TimePrecision, YearMonth};
+//! use hexwatch_core::{BngPoint, Filter, IncidentTableBuilder, NewIncident, YearMonth};
 //! use hexwatch_core::{FINEST_RESOLUTION, aggregate_cells};
 //! use h3o::{LatLng, Resolution};
 //!
@@ -15,7 +15,7 @@
 //! let bng = BngPoint { easting_m: 409_400.0, northing_m: 91_900.0 };
 //! for month in [1, 2] {
 //!     let month = YearMonth::new(2025, month)?;
-//!     builder.push(NewIncident { category: asb, month, precision: TimePrecision::Month, lon, lat, bng, cell });
+//!     builder.push(NewIncident::monthly(asb, month, lon, lat, bng, cell));
 //! }
 //! let table = builder.build(None);
 //! assert_eq!(table.location_count(), 1);
@@ -62,5 +62,8 @@ pub use incident::{
     FINEST_RESOLUTION, INDEXED_RESOLUTIONS, IncidentTable, IncidentTableBuilder, LocationId, NewIncident,
 };
 pub use summary::{Scope, Summary, aggregate_wards, previous_period, summarise};
-pub use time::{TimePrecision, YearMonth, YearMonthError};
+pub use time::{
+    HOURS_PER_WEEK, MINUTES_PER_WEEK, TimePrecision, WEEKDAY_NAMES, WeekTime, YearMonth, YearMonthError,
+    parse_hours, parse_weekdays,
+};
 pub use units::{BngPoint, Bounds, BoundsError};

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use crate::area::AreaId;
 use crate::filter::Filter;
 use crate::incident::{IncidentTable, LocationId};
-use crate::time::YearMonth;
+use crate::time::{HOURS_PER_WEEK, YearMonth};
 
 /// Which incidents a summary covers, on top of a [`Filter`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,7 +23,7 @@ pub enum Scope {
 }
 
 /// Counts of the incidents a filter and scope select.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Summary {
     /// Incidents selected.
     pub total: u64,
@@ -35,11 +35,20 @@ pub struct Summary {
     pub by_location: Vec<(LocationId, u64)>,
     /// Per ward (`None`: outside every ward), highest first.
     pub by_ward: Vec<(Option<AreaId>, u64)>,
+    /// Hour-of-week profile in local wall-clock time (bin = weekday × 24 + hour, Monday
+    /// 0): each incident whose time is known adds 1, spread aoristically over the hours
+    /// its window covers ([`crate::WeekTime::add_aoristic`]); empty when no incident has a
+    /// time finer than the month.
+    pub hour_of_week: Vec<f64>,
+    /// Selected incidents known only to the month (left out of `hour_of_week`).
+    pub month_only: u64,
 }
 
 #[derive(Default)]
 struct Partial {
     total: u64,
+    hour_of_week: Vec<f64>,
+    month_only: u64,
     by_category: Vec<u64>,
     by_month: HashMap<YearMonth, u64>,
     by_location: HashMap<LocationId, u64>,
@@ -49,6 +58,14 @@ struct Partial {
 impl Partial {
     fn merge(mut self, other: Self) -> Self {
         self.total += other.total;
+        self.month_only += other.month_only;
+        if self.hour_of_week.is_empty() {
+            self.hour_of_week = other.hour_of_week;
+        } else {
+            for (a, b) in self.hour_of_week.iter_mut().zip(other.hour_of_week) {
+                *a += b;
+            }
+        }
         if self.by_category.len() < other.by_category.len() {
             self.by_category.resize(other.by_category.len(), 0);
         }
@@ -98,12 +115,24 @@ pub fn summarise(table: &IncidentTable, filter: &Filter, scope: Scope) -> Summar
                     (Scope::Ward(w), _) => wards[i] == Some(w),
                     (Scope::Cell(_), None) => false,
                 };
-                if in_scope && mask[c] && filter.keeps_month(months[i]) && filter.keeps_area(wards[i]) {
+                if in_scope && filter.keeps_incident(table, &mask, i) {
                     acc.total += 1;
                     acc.by_category[c] += 1;
                     *acc.by_month.entry(months[i]).or_default() += 1;
                     *acc.by_location.entry(locations[i]).or_default() += 1;
                     *acc.by_ward.entry(wards[i]).or_default() += 1;
+                    match table.week_time(i) {
+                        Some(w) => {
+                            let bins: &mut [f64; HOURS_PER_WEEK] = {
+                                if acc.hour_of_week.is_empty() {
+                                    acc.hour_of_week = vec![0.0; HOURS_PER_WEEK];
+                                }
+                                (&mut acc.hour_of_week[..]).try_into().expect("168 bins")
+                            };
+                            w.add_aoristic(bins, 1.0);
+                        }
+                        None => acc.month_only += 1,
+                    }
                 }
                 acc
             },
@@ -115,6 +144,8 @@ pub fn summarise(table: &IncidentTable, filter: &Filter, scope: Scope) -> Summar
         by_month: partial.by_month.into_iter().collect(),
         by_location: ranked(partial.by_location),
         by_ward: ranked(partial.by_ward),
+        hour_of_week: partial.hour_of_week,
+        month_only: partial.month_only,
     }
 }
 
@@ -134,6 +165,8 @@ pub fn aggregate_wards(table: &IncidentTable, filter: &Filter, n_wards: usize) -
             if let Some(w) = wards[i]
                 && mask[c]
                 && filter.keeps_month(months[i])
+                && filter.keeps_flags(table.flag_column()[i])
+                && filter.keeps_time(table, i)
                 && let Some(row) = acc.get_mut(w.index())
             {
                 row[c] += 1;
@@ -168,7 +201,6 @@ pub fn previous_period(from: YearMonth, to: YearMonth) -> (YearMonth, YearMonth)
 mod tests {
     use super::*;
     use crate::incident::{FINEST_RESOLUTION, IncidentTableBuilder, NewIncident};
-    use crate::time::TimePrecision;
     use crate::units::BngPoint;
     use h3o::{LatLng, Resolution};
 
@@ -182,15 +214,14 @@ mod tests {
             [(-1.866628, 50.722301, asb, 1), (-1.866628, 50.722301, drugs, 2), (-1.80, 50.74, asb, 2)];
         for (lon, lat, category, month) in points {
             let cell = LatLng::new(lat, lon).unwrap().to_cell(FINEST_RESOLUTION);
-            let incident = NewIncident {
+            let incident = NewIncident::monthly(
                 category,
-                month: YearMonth::new(2025, month).unwrap(),
-                precision: TimePrecision::Month,
+                YearMonth::new(2025, month).unwrap(),
                 lon,
                 lat,
-                bng: BngPoint { easting_m: 0.0, northing_m: 0.0 },
+                BngPoint { easting_m: 0.0, northing_m: 0.0 },
                 cell,
-            };
+            );
             b.push_described(incident, Some("On or near Lansdowne Crescent"));
         }
         let table = b.build(None);

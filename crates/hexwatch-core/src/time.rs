@@ -6,7 +6,8 @@ use std::str::FromStr;
 /// How precisely an incident's time is known.
 ///
 /// police.uk street data gives the month only; partner systems give timestamps or from–to
-/// windows. Filters by hour or weekday need [`TimePrecision::Minute`] or finer.
+/// windows. Weekday filters need [`TimePrecision::Day`] or finer, hour filters
+/// [`TimePrecision::Hour`] or finer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum TimePrecision {
@@ -14,6 +15,8 @@ pub enum TimePrecision {
     Month,
     /// The day is known, not the time of day.
     Day,
+    /// The hour is known (e.g. Toronto's `occurrencehour`), not the minute.
+    Hour,
     /// The time is known to the minute.
     Minute,
 }
@@ -25,6 +28,7 @@ impl TimePrecision {
         match self {
             Self::Month => "month",
             Self::Day => "day",
+            Self::Hour => "hour",
             Self::Minute => "minute",
         }
     }
@@ -35,6 +39,7 @@ impl TimePrecision {
         match name {
             "month" => Some(Self::Month),
             "day" => Some(Self::Day),
+            "hour" => Some(Self::Hour),
             "minute" => Some(Self::Minute),
             _ => None,
         }
@@ -129,6 +134,197 @@ impl FromStr for YearMonth {
 impl fmt::Display for YearMonth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:04}-{:02}", self.year(), self.month())
+    }
+}
+
+/// Minutes in a week: minute-of-week values run from 0 (Monday 00:00) to 10,079.
+pub const MINUTES_PER_WEEK: u32 = 7 * 24 * 60;
+
+/// Hour-of-week bins: Monday 00:00–00:59 is bin 0, Sunday 23:00–23:59 bin 167.
+pub const HOURS_PER_WEEK: usize = 168;
+
+/// Weekday names as the `weekdays` filter takes them, Monday first.
+pub const WEEKDAY_NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+/// When an incident may have happened within the week, in local wall-clock time.
+///
+/// A single time known to the minute has `window_min == 0`. Coarser precisions and from–to
+/// windows are windows: an hour-precision time is the 60 minutes from HH:00, a
+/// day-precision date the 1,440 minutes from 00:00, a from–to pair its wall-clock span.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct WeekTime {
+    /// Local minute of the week at which the window starts (Monday 00:00 = 0).
+    pub start_minute: u16,
+    /// Length of the window in wall-clock minutes (0: an instant).
+    pub window_min: u32,
+}
+
+impl WeekTime {
+    /// The hour-of-week bins the window touches, each with the minutes it spends there
+    /// (an instant: its one bin with 0 minutes). Windows of a week or more touch every bin.
+    fn bins(self) -> impl Iterator<Item = (usize, u32)> {
+        let start = u32::from(self.start_minute);
+        let end = start + self.window_min;
+        let first = start / 60;
+        let last = if self.window_min == 0 { first } else { (end - 1) / 60 };
+        let last = last.min(first + 167);
+        (first..=last).map(move |b| {
+            let (lo, hi) = (start.max(b * 60), end.min((b + 1) * 60));
+            ((b % 168) as usize, hi.saturating_sub(lo))
+        })
+    }
+
+    /// Whether every hour of the window falls in the kept `hours` (bit h = hour h) and
+    /// `weekdays` (bit d = day d, Monday 0): a window is kept only when it lies wholly in
+    /// the selected hours, so counts never include an incident that may have happened
+    /// outside them.
+    #[must_use]
+    pub fn within(self, hours: u32, weekdays: u8) -> bool {
+        self.bins().all(|(b, _)| hours & (1 << (b % 24)) != 0 && weekdays & (1 << (b / 24)) != 0)
+    }
+
+    /// Adds `weight` to the hour-of-week `bins` aoristically (Ratcliffe 2000, "Aoristic
+    /// analysis: the spatial interpretation of unspecific temporal events", IJGIS
+    /// 14(7)): an instant puts it all in its bin; a window spreads it in proportion to the
+    /// minutes it spends in each bin (a week or more: evenly over the week).
+    pub fn add_aoristic(self, bins: &mut [f64; HOURS_PER_WEEK], weight: f64) {
+        if self.window_min == 0 {
+            bins[usize::from(self.start_minute) / 60 % 168] += weight;
+        } else if self.window_min >= MINUTES_PER_WEEK {
+            for b in bins.iter_mut() {
+                *b += weight / 168.0;
+            }
+        } else {
+            let total = f64::from(self.window_min);
+            for (b, minutes) in self.bins() {
+                bins[b] += weight * f64::from(minutes) / total;
+            }
+        }
+    }
+}
+
+/// Parses an `hours` filter: comma-separated hours (0–23) and ranges `a-b` from a:00 up to
+/// b:00 (end excluded; `22-3` wraps past midnight to 22, 23, 0, 1, 2). Returns bit h set
+/// for each hour h kept.
+///
+/// # Errors
+/// A message naming the bad piece.
+pub fn parse_hours(text: &str) -> Result<u32, String> {
+    let hour = |t: &str| -> Result<u32, String> {
+        t.trim()
+            .trim_end_matches(":00")
+            .parse::<u32>()
+            .ok()
+            .filter(|h| *h <= 24)
+            .ok_or_else(|| format!("{t:?} is not an hour 0–23"))
+    };
+    let mut mask = 0_u32;
+    let pieces: Vec<&str> = text.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
+    if pieces.is_empty() || pieces.len() > 24 {
+        return Err("give 1 to 24 hours or ranges, e.g. 22-3 or 8,9,17-19".to_owned());
+    }
+    for piece in pieces {
+        if let Some((a, b)) = piece.split_once('-') {
+            let (from, to) = (hour(a)?, hour(b)?);
+            if from == to {
+                return Err(format!("{piece:?} is an empty range (end is excluded)"));
+            }
+            let (a, b) = (from % 24, to % 24);
+            let mut h = a;
+            loop {
+                mask |= 1 << h;
+                h = (h + 1) % 24;
+                if h == b {
+                    break;
+                }
+            }
+        } else {
+            let h = hour(piece)?;
+            if h == 24 {
+                return Err(format!("{piece:?} is not an hour 0–23"));
+            }
+            mask |= 1 << h;
+        }
+    }
+    Ok(mask)
+}
+
+/// Parses a `weekdays` filter: comma-separated `mon`…`sun` (or full names) and ranges
+/// `fri-sun`, `sat-mon` (inclusive, wrapping). Returns bit d set for each day kept, Monday 0.
+///
+/// # Errors
+/// A message naming the bad piece.
+pub fn parse_weekdays(text: &str) -> Result<u8, String> {
+    let day = |t: &str| -> Result<u8, String> {
+        let t = t.trim().to_ascii_lowercase();
+        WEEKDAY_NAMES
+            .iter()
+            .position(|d| {
+                t.len() >= 3 && d.starts_with(&t[..3]) && t.chars().all(|c| c.is_ascii_alphabetic())
+            })
+            .and_then(|d| u8::try_from(d).ok())
+            .ok_or_else(|| format!("{t:?} is not a weekday (mon, tue, wed, thu, fri, sat, sun)"))
+    };
+    let mut mask = 0_u8;
+    let pieces: Vec<&str> = text.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
+    if pieces.is_empty() || pieces.len() > 7 {
+        return Err("give 1 to 7 weekdays or ranges, e.g. fri,sat or mon-fri".to_owned());
+    }
+    for piece in pieces {
+        if let Some((a, b)) = piece.split_once('-') {
+            let (a, b) = (day(a)?, day(b)?);
+            let mut d = a;
+            loop {
+                mask |= 1 << d;
+                if d == b {
+                    break;
+                }
+                d = (d + 1) % 7;
+            }
+        } else {
+            mask |= 1 << day(piece)?;
+        }
+    }
+    Ok(mask)
+}
+
+#[cfg(test)]
+mod week_tests {
+    use super::*;
+
+    #[test]
+    fn hours_and_weekdays_parse_with_wrapping_ranges() {
+        assert_eq!(parse_hours("22-3").unwrap(), (1 << 22) | (1 << 23) | 0b111);
+        assert_eq!(parse_hours("8,17-19").unwrap(), (1 << 8) | (1 << 17) | (1 << 18));
+        assert_eq!(parse_hours("0-24").unwrap(), (1 << 24) - 1);
+        assert!(parse_hours("25").is_err() && parse_hours("3-3").is_err() && parse_hours("x").is_err());
+        assert_eq!(parse_weekdays("fri,sat").unwrap(), 0b011_0000);
+        assert_eq!(parse_weekdays("Saturday-mon").unwrap(), 0b110_0001);
+        assert!(parse_weekdays("funday").is_err());
+    }
+
+    #[test]
+    fn windows_are_kept_only_inside_the_selection_and_spread_aoristically() {
+        // Friday 23:30 instant; Friday 23:00 for an hour; Friday 22:30 to Saturday 01:30.
+        let fri = 4 * 1440;
+        let at = |m: u32, w: u32| WeekTime { start_minute: u16::try_from(fri + m).unwrap(), window_min: w };
+        let (night, fri_sat) = (parse_hours("22-3").unwrap(), parse_weekdays("fri,sat").unwrap());
+        assert!(at(23 * 60 + 30, 0).within(night, fri_sat));
+        assert!(at(23 * 60, 60).within(night, fri_sat));
+        assert!(at(22 * 60 + 30, 180).within(night, fri_sat));
+        assert!(!at(22 * 60 + 30, 300).within(night, fri_sat), "runs to 03:30");
+        assert!(!at(0, 1440).within(night, fri_sat), "a whole day is not all night");
+        let mut bins = [0.0; HOURS_PER_WEEK];
+        at(22 * 60 + 30, 180).add_aoristic(&mut bins, 1.0);
+        // 30 min in Fri 22h, 60 in Fri 23h, 60 in Sat 00h, 30 in Sat 01h.
+        let b = |day: usize, h: usize| bins[day * 24 + h];
+        assert_eq!((b(4, 22), b(4, 23), b(5, 0), b(5, 1)), (1.0 / 6.0, 1.0 / 3.0, 1.0 / 3.0, 1.0 / 6.0));
+        // Sunday 23:30 for an hour wraps into Monday 00h.
+        let mut wrap = [0.0; HOURS_PER_WEEK];
+        WeekTime { start_minute: u16::try_from(6 * 1440 + 23 * 60 + 30).unwrap(), window_min: 60 }
+            .add_aoristic(&mut wrap, 2.0);
+        assert_eq!((wrap[167], wrap[0]), (1.0, 1.0));
+        assert!((wrap.iter().sum::<f64>() - 2.0).abs() < 1e-12);
     }
 }
 

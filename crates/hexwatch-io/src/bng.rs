@@ -24,11 +24,14 @@ pub struct ProjectionError {
     pub reason: String,
 }
 
-/// Projects WGS84 longitude/latitude (degrees) to British National Grid metres and back.
+/// Projects WGS84 longitude/latitude (degrees) to British National Grid metres and back;
+/// [`BngProjector::for_crs`] gives the same for a UTM zone, for partner data outside
+/// Great Britain (the metres KDE and clustering work in).
 #[derive(Debug)]
 pub struct BngProjector {
     wgs84: Proj,
     bng: Proj,
+    crs: String,
 }
 
 impl Default for BngProjector {
@@ -47,7 +50,41 @@ impl BngProjector {
         Self {
             wgs84: Proj::from_proj_string(EPSG_4326).expect("EPSG:4326 proj string is valid"),
             bng: Proj::from_proj_string(EPSG_27700).expect("EPSG:27700 proj string is valid"),
+            crs: "EPSG:27700".to_owned(),
         }
+    }
+
+    /// A projector to `crs`: `EPSG:27700` (British National Grid) or a WGS84 UTM zone,
+    /// `EPSG:326NN` (north) or `EPSG:327NN` (south), NN = 01…60.
+    ///
+    /// # Errors
+    /// A message naming the code when it is none of these.
+    pub fn for_crs(crs: &str) -> Result<Self, String> {
+        let code = crs.trim().to_ascii_uppercase();
+        if code == "EPSG:27700" {
+            return Ok(Self::new());
+        }
+        let zone = code
+            .strip_prefix("EPSG:326")
+            .map(|z| (z, ""))
+            .or_else(|| code.strip_prefix("EPSG:327").map(|z| (z, " +south")))
+            .and_then(|(z, south)| z.parse::<u8>().ok().filter(|z| (1..=60).contains(z)).map(|z| (z, south)));
+        let Some((zone, south)) = zone else {
+            return Err(format!(
+                "unsupported projected CRS {crs:?}: use EPSG:27700 (British National Grid) or a WGS84 UTM zone \
+                 EPSG:326NN / EPSG:327NN"
+            ));
+        };
+        let utm =
+            Proj::from_proj_string(&format!("+proj=utm +zone={zone}{south} +datum=WGS84 +units=m +no_defs"))
+                .map_err(|e| format!("{crs}: {e}"))?;
+        Ok(Self { wgs84: Proj::from_proj_string(EPSG_4326).map_err(|e| e.to_string())?, bng: utm, crs: code })
+    }
+
+    /// The projected CRS, e.g. `EPSG:27700`.
+    #[must_use]
+    pub fn crs(&self) -> &str {
+        &self.crs
     }
 
     /// WGS84 degrees to British National Grid metres.

@@ -6,13 +6,14 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use h3o::LatLng;
-use hexwatch_core::{Bounds, FINEST_RESOLUTION, TimePrecision};
+use hexwatch_core::{Bounds, FINEST_RESOLUTION, TimePrecision, YearMonth};
 use rusqlite::params;
 use xxhash_rust::xxh3::xxh3_128;
 
 use crate::bng::BngProjector;
-use crate::police_uk::Columns;
+use crate::police_uk::{Columns, RowProblem};
 use crate::store::{Store, StoreError};
+use crate::time::Transitions;
 
 /// The `source` of police.uk rows in the identity and the store.
 const SOURCE: &str = "police.uk";
@@ -61,6 +62,11 @@ pub struct IngestReport {
     /// Set when reading stopped before the end of the file (e.g. a truncated gzip): where
     /// and why. Rows before that point are stored.
     pub stopped_early: Option<String>,
+    /// Accepted or duplicate rows whose local time fell in a repeated autumn hour: stored
+    /// with the earlier offset.
+    pub ambiguous_times: u64,
+    /// Rows whose local time fell in a skipped spring hour: moved forward by the gap.
+    pub nonexistent_times: u64,
 }
 
 impl IngestReport {
@@ -97,6 +103,14 @@ pub enum IngestError {
         /// The column's name.
         column: &'static str,
     },
+    /// A column mapping is unreadable, inconsistent or names a column the header lacks.
+    #[error("{}: mapping: {reason}", path.display())]
+    Mapping {
+        /// The mapping file (or the CSV whose header lacks a mapped column).
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
     /// A zip archive could not be read or holds no street file.
     #[error("{}: {reason}", path.display())]
     Archive {
@@ -129,7 +143,7 @@ type ByteCounter = std::rc::Rc<std::cell::Cell<u64>>;
 
 /// An opened input: decompressed text, file size, bytes read so far, and whether its
 /// first line ends in CRLF.
-struct Opened {
+pub(crate) struct Opened {
     reader: Box<dyn Read>,
     size: u64,
     count: ByteCounter,
@@ -137,7 +151,7 @@ struct Opened {
 }
 
 /// Opens a file as plain text or gzip (by its magic bytes).
-fn open(path: &Path) -> Result<Opened, IngestError> {
+pub(crate) fn open(path: &Path) -> Result<Opened, IngestError> {
     let io = |cause| IngestError::Io { path: path.into(), cause };
     let file = File::open(path).map_err(io)?;
     let total = file.metadata().map_err(io)?.len();
@@ -262,6 +276,99 @@ fn open_bytes(bytes: Vec<u8>) -> Opened {
     Opened { reader: Box::new(std::io::Cursor::new(bytes)), size, count, crlf }
 }
 
+/// One validated row ready to store, from any reader.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredRow {
+    /// Identity partition, e.g. `police.uk|Dorset Police|2025-01`.
+    pub(crate) partition: String,
+    /// Normalised row content for the identity.
+    pub(crate) content: String,
+    pub(crate) source: String,
+    pub(crate) crime_id: Option<String>,
+    pub(crate) source_ref: Option<String>,
+    pub(crate) month: YearMonth,
+    pub(crate) precision: TimePrecision,
+    pub(crate) local_start: Option<String>,
+    pub(crate) local_end: Option<String>,
+    pub(crate) start_utc: Option<String>,
+    pub(crate) end_utc: Option<String>,
+    pub(crate) time_zone: Option<String>,
+    pub(crate) category: String,
+    pub(crate) sub_category: Option<String>,
+    /// Flag names, lowercase.
+    pub(crate) flags: Vec<String>,
+    pub(crate) weight: f64,
+    pub(crate) lon: f64,
+    pub(crate) lat: f64,
+    /// Projected metres when the source gave them (else computed from lon/lat).
+    pub(crate) projected: Option<(f64, f64)>,
+    pub(crate) location: Option<String>,
+    pub(crate) lsoa_code: Option<String>,
+    pub(crate) lsoa_name: Option<String>,
+    pub(crate) outcome: Option<String>,
+    pub(crate) force: String,
+    pub(crate) falls_within: Option<String>,
+    pub(crate) context: Option<String>,
+}
+
+/// Turns CSV records of one format into rows to store.
+pub(crate) trait RowReader {
+    /// Validates one record; `Err` names the field and the reason.
+    fn read(
+        &mut self,
+        record: &csv::ByteRecord,
+        transitions: &mut Transitions,
+    ) -> Result<StoredRow, RowProblem>;
+
+    /// The projector of the metres this source is stored in.
+    fn projector(&self) -> &BngProjector;
+}
+
+/// police.uk street rows.
+struct PoliceUkReader {
+    columns: Columns,
+    extent: Bounds,
+    projector: BngProjector,
+}
+
+impl RowReader for PoliceUkReader {
+    fn read(&mut self, record: &csv::ByteRecord, _: &mut Transitions) -> Result<StoredRow, RowProblem> {
+        let row = self.columns.parse(record, &self.extent)?;
+        Ok(StoredRow {
+            partition: format!("{SOURCE}|{}|{}", row.force, row.month),
+            content: row.content,
+            source: SOURCE.to_owned(),
+            crime_id: row.crime_id,
+            source_ref: None,
+            month: row.month,
+            precision: TimePrecision::Month,
+            local_start: None,
+            local_end: None,
+            start_utc: None,
+            end_utc: None,
+            time_zone: None,
+            category: row.crime_type,
+            sub_category: None,
+            flags: Vec::new(),
+            weight: 1.0,
+            lon: row.lon,
+            lat: row.lat,
+            projected: None,
+            location: row.location,
+            lsoa_code: row.lsoa_code,
+            lsoa_name: row.lsoa_name,
+            outcome: row.outcome,
+            force: row.force,
+            falls_within: row.falls_within,
+            context: row.context,
+        })
+    }
+
+    fn projector(&self) -> &BngProjector {
+        &self.projector
+    }
+}
+
 /// Reads one opened CSV into the store (see [`ingest_file`]); `path` names it in reports.
 fn ingest_opened(
     store: &mut Store,
@@ -270,6 +377,26 @@ fn ingest_opened(
     options: &IngestOptions,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<IngestReport, IngestError> {
+    let extent = options.extent;
+    ingest_records(store, path, opened, progress, &mut |header| {
+        let columns = Columns::from_header(header)
+            .map_err(|column| IngestError::MissingColumn { path: path.into(), column })?;
+        Ok(Box::new(PoliceUkReader { columns, extent, projector: BngProjector::new() }))
+    })
+}
+
+/// The reader for a header, or why the file is refused.
+pub(crate) type MakeReader<'a> = dyn FnMut(&csv::ByteRecord) -> Result<Box<dyn RowReader>, IngestError> + 'a;
+
+/// Reads every record of an opened CSV through the reader `make_reader` builds from its
+/// header, storing rows by identity in one transaction. See [`ingest_file`].
+pub(crate) fn ingest_records(
+    store: &mut Store,
+    path: &Path,
+    opened: Opened,
+    progress: &mut dyn FnMut(u64, u64),
+    make_reader: &mut MakeReader<'_>,
+) -> Result<IngestReport, IngestError> {
     let Opened { reader, size: total, count, crlf } = opened;
     let mut csv = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(reader);
     let mut record = csv::ByteRecord::new();
@@ -277,11 +404,9 @@ fn ingest_opened(
     if !csv.read_byte_record(&mut record).map_err(io)? {
         return Err(IngestError::Empty { path: path.into() });
     }
-    let columns = Columns::from_header(&record)
-        .map_err(|column| IngestError::MissingColumn { path: path.into(), column })?;
+    let mut rows = make_reader(&record)?;
     let file_name =
         path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-    let projector = BngProjector::new();
 
     let mut report = IngestReport {
         file: path.into(),
@@ -291,7 +416,10 @@ fn ingest_opened(
         rejected: Vec::new(),
         not_in_file: 0,
         stopped_early: None,
+        ambiguous_times: 0,
+        nonexistent_times: 0,
     };
+    let mut transitions = Transitions::default();
     let store_path = store.path().to_path_buf();
     let sql = |cause| IngestError::Store(StoreError::Sqlite { path: store_path.clone(), cause });
     let tx = store.conn.transaction().map_err(sql)?;
@@ -306,8 +434,10 @@ fn ingest_opened(
             .prepare(
                 "INSERT OR IGNORE INTO incidents (identity, source, partition, crime_id, month, time_precision, \
                  category, longitude, latitude, easting_m, northing_m, h3_cell, location, lsoa_code, lsoa_name, \
-                 outcome, force, falls_within, context, source_file, source_line, ingest_id) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
+                 outcome, force, falls_within, context, source_file, source_line, ingest_id, sub_category, flags, \
+                 weight, source_ref, local_start, local_end, start_utc, end_utc, time_zone, projected_crs) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, \
+                 ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)",
             )
             .map_err(sql)?;
         loop {
@@ -331,23 +461,26 @@ fn ingest_opened(
             if report.read.is_multiple_of(4096) {
                 progress(count.get(), total);
             }
-            let row = match columns.parse(&record, &options.extent) {
+            let row = match rows.read(&record, &mut transitions) {
                 Ok(row) => row,
                 Err(p) => {
                     report.rejected.push(Rejection { line, field: p.field, reason: p.reason });
                     continue;
                 }
             };
-            let bng = match projector.to_bng(row.lon, row.lat) {
-                Ok(p) => p,
-                Err(e) => {
-                    report.rejected.push(Rejection {
-                        line,
-                        field: "Longitude".into(),
-                        reason: e.to_string(),
-                    });
-                    continue;
-                }
+            let (easting_m, northing_m) = match row.projected {
+                Some(xy) => xy,
+                None => match rows.projector().to_bng(row.lon, row.lat) {
+                    Ok(p) => (p.easting_m, p.northing_m),
+                    Err(e) => {
+                        report.rejected.push(Rejection {
+                            line,
+                            field: "Longitude".into(),
+                            reason: e.to_string(),
+                        });
+                        continue;
+                    }
+                },
             };
             let cell = match LatLng::new(row.lat, row.lon) {
                 Ok(ll) => ll.to_cell(FINEST_RESOLUTION),
@@ -356,27 +489,28 @@ fn ingest_opened(
                     continue;
                 }
             };
-            let partition = format!("{SOURCE}|{}|{}", row.force, row.month);
             let content_hash = xxh3_128(row.content.as_bytes());
-            let ordinal = ordinals.entry((partition.clone(), content_hash)).or_insert(0);
+            let ordinal = ordinals.entry((row.partition.clone(), content_hash)).or_insert(0);
             *ordinal += 1;
             let identity =
-                xxh3_128(format!("{partition}\u{1e}{}\u{1e}{ordinal}", row.content).as_bytes()).to_be_bytes();
-            identities.entry(partition.clone()).or_default().insert(identity);
+                xxh3_128(format!("{}\u{1e}{}\u{1e}{ordinal}", row.partition, row.content).as_bytes())
+                    .to_be_bytes();
+            identities.entry(row.partition.clone()).or_default().insert(identity);
             let h3 = i64::try_from(u64::from(cell)).expect("H3 indexes have the top bit clear");
+            let flags = (!row.flags.is_empty()).then(|| row.flags.join(","));
             let changed = insert
                 .execute(params![
                     identity.as_slice(),
-                    SOURCE,
-                    partition,
+                    row.source,
+                    row.partition,
                     row.crime_id,
                     row.month.to_string(),
-                    TimePrecision::Month.as_str(),
-                    row.crime_type,
+                    row.precision.as_str(),
+                    row.category,
                     row.lon,
                     row.lat,
-                    bng.easting_m,
-                    bng.northing_m,
+                    easting_m,
+                    northing_m,
                     h3,
                     row.location,
                     row.lsoa_code,
@@ -388,6 +522,16 @@ fn ingest_opened(
                     file_name,
                     i64::try_from(line).unwrap_or(i64::MAX),
                     ingest_id,
+                    row.sub_category,
+                    flags,
+                    row.weight,
+                    row.source_ref,
+                    row.local_start,
+                    row.local_end,
+                    row.start_utc,
+                    row.end_utc,
+                    row.time_zone,
+                    rows.projector().crs(),
                 ])
                 .map_err(sql)?;
             if changed == 1 {
@@ -415,16 +559,22 @@ fn ingest_opened(
                 .map_err(sql)?;
         }
     }
+    report.ambiguous_times = transitions.ambiguous;
+    report.nonexistent_times = transitions.nonexistent;
+    let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     tx.execute(
-        "UPDATE ingests SET rows_read = ?2, accepted = ?3, duplicates = ?4, rejected = ?5, not_in_file = ?6, stopped_early = ?7 WHERE id = ?1",
+        "UPDATE ingests SET rows_read = ?2, accepted = ?3, duplicates = ?4, rejected = ?5, not_in_file = ?6, \
+         stopped_early = ?7, ambiguous_times = ?8, nonexistent_times = ?9 WHERE id = ?1",
         params![
             ingest_id,
-            i64::try_from(report.read).unwrap_or(i64::MAX),
-            i64::try_from(report.accepted).unwrap_or(i64::MAX),
-            i64::try_from(report.duplicates).unwrap_or(i64::MAX),
-            i64::try_from(report.rejected.len()).unwrap_or(i64::MAX),
-            i64::try_from(report.not_in_file).unwrap_or(i64::MAX),
+            count(report.read),
+            count(report.accepted),
+            count(report.duplicates),
+            count(report.rejected.len() as u64),
+            count(report.not_in_file),
             report.stopped_early,
+            count(report.ambiguous_times),
+            count(report.nonexistent_times),
         ],
     )
     .map_err(sql)?;

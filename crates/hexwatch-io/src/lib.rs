@@ -22,16 +22,19 @@
 mod bng;
 mod geojson_out;
 mod ingest;
+mod mapping;
 mod police_uk;
 mod raster_out;
 mod stats_out;
 mod store;
 mod tables_out;
+mod time;
 mod wards;
 
 pub use bng::{BngProjector, ProjectionError};
 pub use geojson_out::hotspots_geojson;
 pub use ingest::{IngestError, IngestOptions, IngestReport, PathIngest, Rejection, ingest_file, ingest_path};
+pub use mapping::{ColumnMap, FlagMap, Mapping, TimeMap, ingest_mapped};
 pub use raster_out::{RasterError, write_density_geotiff};
 pub use stats_out::{class_counts, ranked_cells, stat_properties, stats_csv, stats_geojson};
 pub use store::{SCHEMA_VERSION, Store, StoreError, StoreSummary};

@@ -85,7 +85,7 @@ pub(crate) struct RowProblem {
     pub(crate) reason: String,
 }
 
-fn problem(field: &str, reason: impl Into<String>) -> RowProblem {
+pub(crate) fn problem(field: &str, reason: impl Into<String>) -> RowProblem {
     RowProblem { field: field.to_owned(), reason: reason.into() }
 }
 
@@ -150,7 +150,7 @@ impl Columns {
     }
 }
 
-fn coordinate(field: &str, text: &str, limit: f64) -> Result<f64, RowProblem> {
+pub(crate) fn coordinate(field: &str, text: &str, limit: f64) -> Result<f64, RowProblem> {
     if text.is_empty() {
         return Err(problem(field, "empty"));
     }

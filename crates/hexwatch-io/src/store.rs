@@ -9,10 +9,11 @@ use hexwatch_core::{
 use rusqlite::{Connection, OptionalExtension};
 
 /// The schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Migrations in order: `MIGRATIONS[i]` takes a store from version `i` to `i + 1`.
-const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [r"
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
+    r"
 CREATE TABLE ingests (
     id INTEGER PRIMARY KEY,
     file TEXT NOT NULL,
@@ -58,7 +59,27 @@ CREATE TABLE incidents (
 CREATE INDEX incidents_partition ON incidents(partition);
 CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 INSERT INTO store_meta (key, value) VALUES ('data_version', '0');
-"];
+",
+    r"
+-- 2: partner data: times with zones and windows, sub-categories, flags, weights,
+-- source references, the projected CRS of easting/northing, and correction counts.
+ALTER TABLE incidents ADD COLUMN sub_category TEXT;
+ALTER TABLE incidents ADD COLUMN flags TEXT;
+ALTER TABLE incidents ADD COLUMN weight REAL NOT NULL DEFAULT 1;
+ALTER TABLE incidents ADD COLUMN source_ref TEXT;
+ALTER TABLE incidents ADD COLUMN local_start TEXT;
+ALTER TABLE incidents ADD COLUMN local_end TEXT;
+ALTER TABLE incidents ADD COLUMN start_utc TEXT;
+ALTER TABLE incidents ADD COLUMN end_utc TEXT;
+ALTER TABLE incidents ADD COLUMN time_zone TEXT;
+ALTER TABLE incidents ADD COLUMN projected_crs TEXT NOT NULL DEFAULT 'EPSG:27700';
+CREATE INDEX incidents_source_ref ON incidents(source, source_ref);
+ALTER TABLE ingests ADD COLUMN ambiguous_times INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE ingests ADD COLUMN nonexistent_times INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE ingests ADD COLUMN removed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE ingests ADD COLUMN changed INTEGER NOT NULL DEFAULT 0;
+",
+];
 
 /// Why the store could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -201,8 +222,8 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT id, category, month, time_precision, longitude, latitude, easting_m, northing_m, h3_cell, location \
-                 FROM incidents ORDER BY id",
+                "SELECT id, category, month, time_precision, longitude, latitude, easting_m, northing_m, h3_cell, location, \
+                 local_start, local_end, flags, weight FROM incidents ORDER BY id",
             )
             .map_err(|e| self.sql_error(e))?;
         let mut rows = stmt.query([]).map_err(|e| self.sql_error(e))?;
@@ -230,6 +251,24 @@ impl Store {
                 .and_then(|c| CellIndex::try_from(c).ok())
                 .ok_or_else(|| corrupt(format!("h3_cell {raw_cell} is not an H3 cell")))?;
             let description: Option<String> = row.get(9).map_err(|e| self.sql_error(e))?;
+            let local_start: Option<String> = row.get(10).map_err(|e| self.sql_error(e))?;
+            let local_end: Option<String> = row.get(11).map_err(|e| self.sql_error(e))?;
+            let week_time = match local_start {
+                None => None,
+                Some(start) => Some(
+                    crate::time::week_time(&start, local_end.as_deref(), precision)
+                        .map_err(|e| corrupt(format!("local_start/local_end: {e}")))?,
+                ),
+            };
+            let flag_text: Option<String> = row.get(12).map_err(|e| self.sql_error(e))?;
+            let mut flags = 0;
+            for name in flag_text.iter().flat_map(|t| t.split(',')).filter(|f| !f.is_empty()) {
+                flags |= builder
+                    .flag_bit(name)
+                    .ok_or_else(|| corrupt(format!("flag {name:?}: more than 32 distinct flags")))?;
+            }
+            #[expect(clippy::cast_possible_truncation, reason = "weights are small numbers")]
+            let weight = real(13)? as f32;
             let incident = NewIncident {
                 category,
                 month,
@@ -238,6 +277,9 @@ impl Store {
                 lat: real(5)?,
                 bng: BngPoint { easting_m: real(6)?, northing_m: real(7)? },
                 cell,
+                week_time,
+                flags,
+                weight,
             };
             builder.push_described(incident, description.as_deref());
         }
@@ -260,6 +302,35 @@ mod tests {
         let err = Store::open(&path).unwrap_err();
         assert!(matches!(err, StoreError::TooNew { found, .. } if found == SCHEMA_VERSION + 1));
         assert!(err.to_string().contains("newer hexwatch"), "{err}");
+    }
+
+    /// A store written by schema version 1 (committed, see its SOURCE.md) opens,
+    /// upgrades in place and keeps every incident and the data version.
+    #[test]
+    fn upgrades_a_version_1_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.sqlite3");
+        std::fs::copy(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/store-v1/store-v1.sqlite3"),
+            &path,
+        )
+        .unwrap();
+        let before: u32 =
+            Connection::open(&path).unwrap().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(before, 1);
+        let store = Store::open(&path).unwrap();
+        let after: u32 = store.conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(after, SCHEMA_VERSION);
+        assert_eq!(store.summary().unwrap(), StoreSummary { incidents: 300, data_version: 1 });
+        let weights: f64 =
+            store.conn.query_row("SELECT SUM(weight) FROM incidents", [], |r| r.get(0)).unwrap();
+        assert_eq!(weights, 300.0);
+        let table = store.load_table(None).unwrap();
+        assert_eq!(table.len(), 300);
+        assert!((0..300).all(|i| table.week_time(i).is_none()), "police.uk rows stay month-only");
+        drop(store);
+        // Reopening does not migrate again.
+        assert_eq!(Store::open(&path).unwrap().summary().unwrap().incidents, 300);
     }
 
     #[test]

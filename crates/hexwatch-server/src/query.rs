@@ -20,18 +20,22 @@ impl Selection {
     pub fn cache_key(&self) -> String {
         let f = &self.filter;
         format!(
-            "c={:?};f={:?};t={:?};a={:?};r={:?}",
+            "c={:?};f={:?};t={:?};a={:?};r={:?};h={:?};w={:?};fl={:?}",
             f.categories.as_ref().map(|c| c.iter().map(|i| i.0).collect::<Vec<_>>()),
             f.from.map(|m| m.to_string()),
             f.to.map(|m| m.to_string()),
             f.area,
-            self.res.map(u8::from)
+            self.res.map(u8::from),
+            f.hours,
+            f.weekdays,
+            f.flags,
         )
     }
 }
 
 /// Parameters that only some routes take; each route says which.
-pub(crate) const SELECTION_PARAMS: [&str; 5] = ["category", "from", "to", "area", "res"];
+pub(crate) const SELECTION_PARAMS: [&str; 8] =
+    ["category", "from", "to", "area", "res", "hours", "weekdays", "flag"];
 
 /// Parses `method` (`count`, the default, gives `None`) and the statistics' settings.
 ///
@@ -106,7 +110,6 @@ pub fn parse_selection(
     extra: &[&str],
 ) -> Result<Selection, ApiError> {
     let mut selection = Selection::default();
-    let precision = table.coarsest_precision().unwrap_or(TimePrecision::Month);
     for (i, (key, value)) in pairs.iter().enumerate() {
         if pairs[..i].iter().any(|(k, _)| k == key) {
             return Err(ApiError::bad_parameter(key, format!("{key} is given more than once; give it once")));
@@ -144,14 +147,34 @@ pub fn parse_selection(
                     })?;
                 selection.res = Some(res);
             }
-            "hours" | "weekdays" | "flag" if precision == TimePrecision::Month => {
-                return Err(ApiError::bad_parameter(
-                    key,
-                    format!(
-                        "{key} cannot be used: the data's time precision is month (police.uk gives the month only), \
-                         so hour, weekday and flag filters need timestamped partner data"
-                    ),
-                ));
+            "hours" => {
+                let mask = hexwatch_core::parse_hours(value).map_err(|e| {
+                    ApiError::bad_parameter("hours", format!("invalid hours (got {value:?}): {e}"))
+                })?;
+                selection.filter.hours = Some(mask);
+            }
+            "weekdays" => {
+                let mask = hexwatch_core::parse_weekdays(value).map_err(|e| {
+                    ApiError::bad_parameter("weekdays", format!("invalid weekdays (got {value:?}): {e}"))
+                })?;
+                selection.filter.weekdays = Some(mask);
+            }
+            "flag" => {
+                let mut mask = 0;
+                for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                    mask |= table.flag_bit(name).ok_or_else(|| {
+                        let known = table.flag_names().join(", ");
+                        ApiError::bad_parameter(
+                            "flag",
+                            if known.is_empty() {
+                                format!("invalid flag (got {name:?}): no incident in the data carries a flag")
+                            } else {
+                                format!("invalid flag (got {name:?}): known flags are {known}")
+                            },
+                        )
+                    })?;
+                }
+                selection.filter.flags = Some(mask);
             }
             k if extra.contains(&k) => {}
             k => {
@@ -165,5 +188,33 @@ pub fn parse_selection(
         }
     }
     selection.filter.validate().map_err(|e| ApiError::bad_parameter(e.parameter(), e.to_string()))?;
+    check_time_precision(&selection.filter, table)?;
     Ok(selection)
+}
+
+/// Hour filters need times to the hour and weekday filters times to the day in every
+/// category selected: otherwise a 400 that says which precision the data have.
+fn check_time_precision(filter: &Filter, table: &IncidentTable) -> Result<(), ApiError> {
+    let coarsest = table.coarsest_precision_of(filter.categories.as_deref()).unwrap_or(TimePrecision::Month);
+    let need = |key: &str, needed: TimePrecision, what: &str| {
+        if coarsest >= needed {
+            return Ok(());
+        }
+        Err(ApiError::bad_parameter(
+            key,
+            format!(
+                "{key} cannot be used: the selected incidents include some known only to the {} \
+                 (police.uk gives the month only), and {key} needs {what}; choose categories from \
+                 timestamped partner data",
+                coarsest.as_str()
+            ),
+        ))
+    };
+    if filter.hours.is_some() {
+        need("hours", TimePrecision::Hour, "times to the hour")?;
+    }
+    if filter.weekdays.is_some() {
+        need("weekdays", TimePrecision::Day, "dates")?;
+    }
+    Ok(())
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use hexwatch_io::{IngestOptions, IngestReport, Store, ingest_path};
+use hexwatch_io::{IngestOptions, IngestReport, Mapping, PathIngest, Store, ingest_mapped, ingest_path};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Arguments of `hexwatch ingest`.
@@ -19,13 +19,18 @@ pub(crate) struct IngestArgs {
     /// (default: the United Kingdom). Points outside are rejected, never clamped.
     #[arg(long, allow_hyphen_values = true)]
     extent: Option<hexwatch_core::Bounds>,
+    /// Read partner CSV files (plain or gzip) with this column mapping (TOML: source, time
+    /// zone, columns, time, categories, flags) instead of as data.police.uk files.
+    #[arg(long, value_name = "MAPPING.toml")]
+    mapping: Option<PathBuf>,
 }
 
 pub(crate) fn run(store_path: &Path, args: &IngestArgs) -> anyhow::Result<ExitCode> {
     let mut store =
         Store::open(store_path).with_context(|| format!("opening store {}", store_path.display()))?;
     let options = IngestOptions { extent: args.extent.unwrap_or(hexwatch_core::Bounds::UNITED_KINGDOM) };
-    let (reports, refused) = ingest_files(&mut store, &args.files, &options);
+    let mapping = args.mapping.as_deref().map(Mapping::from_toml_file).transpose()?;
+    let (reports, refused) = ingest_files(&mut store, &args.files, &options, mapping.as_ref());
     print_totals(&reports);
     let summary = store.summary()?;
     println!(
@@ -48,6 +53,7 @@ pub(crate) fn ingest_files(
     store: &mut Store,
     files: &[PathBuf],
     options: &IngestOptions,
+    mapping: Option<&Mapping>,
 ) -> (Vec<IngestReport>, usize) {
     let mut reports = Vec::new();
     let mut refused = 0;
@@ -58,10 +64,15 @@ pub(crate) fn ingest_files(
                 .progress_chars("=> "),
         );
         bar.set_message(file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
-        let result = ingest_path(store, file, options, &mut |done, total| {
+        let mut on_progress = |done, total| {
             bar.set_length(total);
             bar.set_position(done);
-        });
+        };
+        let result = match mapping {
+            Some(m) => ingest_mapped(store, file, m, options, &mut on_progress)
+                .map(|report| PathIngest { reports: vec![report], skipped: Vec::new() }),
+            None => ingest_path(store, file, options, &mut on_progress),
+        };
         bar.finish_and_clear();
         match result {
             Ok(ingested) => {
@@ -118,6 +129,15 @@ fn print_report(r: &IngestReport) {
             "  {} stored incidents of this file's force-months are not in this file (kept)",
             r.not_in_file
         );
+    }
+    if r.ambiguous_times > 0 {
+        println!(
+            "  {} rows fall in a repeated autumn hour: stored with the earlier UTC offset",
+            r.ambiguous_times
+        );
+    }
+    if r.nonexistent_times > 0 {
+        println!("  {} rows fall in a skipped spring hour: moved forward by the gap", r.nonexistent_times);
     }
     if let Some(stopped) = &r.stopped_early {
         println!("  WARNING: {stopped}; the rows before it are stored");

@@ -81,7 +81,8 @@ pub(crate) fn run(store_path: &Path, args: ServeArgs) -> anyhow::Result<ExitCode
                 files.len(),
                 args.data_dir.display()
             );
-            let (reports, _) = crate::ingest::ingest_files(&mut store, &files, &IngestOptions::default());
+            let (reports, _) =
+                crate::ingest::ingest_files(&mut store, &files, &IngestOptions::default(), None);
             crate::ingest::print_totals(&reports);
         }
     }

@@ -21,8 +21,9 @@ pub struct WeightedPoint {
     pub weight: f64,
 }
 
-/// The distinct locations of the incidents `filter` keeps, each weighted by its incidents
-/// times `weight_of(category index)` (1.0 for plain counts). police.uk's 55,863 Dorset
+/// The distinct locations of the incidents `filter` keeps, each weighted by the sum over
+/// its incidents of `weight_of(category index)` (1.0 for plain counts) times the
+/// incident's own weight (1 unless the source gives one). police.uk's 55,863 Dorset
 /// incidents sit on 7,945 locations, so the kernel sum runs over far fewer points.
 #[must_use]
 pub fn kde_points(
@@ -33,11 +34,11 @@ pub fn kde_points(
     let mask = filter.category_mask(table.categories().len());
     let mut weights: HashMap<LocationId, f64> = HashMap::new();
     let (locations, categories) = (table.location_column(), table.category_column());
-    let (months, wards) = (table.month_column(), table.ward_column());
+    let incident_weights = table.weight_column();
     for i in 0..table.len() {
-        let c = categories[i].index();
-        if mask[c] && filter.keeps_month(months[i]) && filter.keeps_area(wards[i]) {
-            *weights.entry(locations[i]).or_default() += weight_of(c);
+        if filter.keeps_incident(table, &mask, i) {
+            let c = categories[i].index();
+            *weights.entry(locations[i]).or_default() += weight_of(c) * f64::from(incident_weights[i]);
         }
     }
     let mut points: Vec<(LocationId, f64)> = weights.into_iter().filter(|(_, w)| *w != 0.0).collect();

@@ -39,7 +39,12 @@ pub(super) async fn meta(
         .categories()
         .iter()
         .zip(counts)
-        .map(|(c, n)| json!({ "slug": c.slug, "name": c.name, "property": c.property(), "count": n }))
+        .enumerate()
+        .map(|(i, (c, n))| {
+            let id = hexwatch_core::CategoryId(u16::try_from(i).unwrap_or(u16::MAX));
+            let precision = t.coarsest_precision_of(Some(&[id])).map(TimePrecision::as_str);
+            json!({ "slug": c.slug, "name": c.name, "property": c.property(), "count": n, "time_precision": precision })
+        })
         .collect();
     categories.sort_by(|a, b| b["count"].as_u64().cmp(&a["count"].as_u64()));
     let months: Vec<String> = s
@@ -65,6 +70,12 @@ pub(super) async fn meta(
     Ok(Json(json!({
         "data_version": s.data_version,
         "time_precision": t.coarsest_precision().unwrap_or(TimePrecision::Month).as_str(),
+        "flags": t.flag_names(),
+        "time_filters": {
+            "hours": "hours=22-3 (from 22:00 up to 03:00; comma-separated hours and ranges), local wall-clock time; needs times to the hour in every selected category",
+            "weekdays": "weekdays=fri,sat or fri-sun; needs dates",
+            "windows": "an incident known only as a from–to window passes a time filter only when the whole window lies inside it",
+        },
         "months": {
             "first": s.month_span.map(|(f, _)| f.to_string()),
             "last": s.month_span.map(|(_, l)| l.to_string()),

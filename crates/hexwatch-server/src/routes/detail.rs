@@ -45,6 +45,27 @@ fn by_month(summary: &Summary, range: Option<(YearMonth, YearMonth)>) -> Value {
 }
 
 /// The count a role may see (`None` when withheld by the disclosure policy).
+/// The 168-bin hour-of-week profile of a summary (local wall-clock time, Monday 00:00 first;
+/// windows spread aoristically), or why there is none.
+pub(super) fn hour_of_week(summary: &Summary) -> Value {
+    let timed = summary.total - summary.month_only;
+    if summary.hour_of_week.is_empty() {
+        return json!({
+            "available": false,
+            "reason": "no selected incident has a time finer than the month (police.uk gives the month only)",
+            "month_only": summary.month_only,
+        });
+    }
+    json!({
+        "available": true,
+        "bins": summary.hour_of_week,
+        "bin": "weekday × 24 + hour, Monday 00:00–00:59 = 0, local wall-clock time",
+        "method": "aoristic: an incident whose time is a window adds its share of 1 to each hour it spans (Ratcliffe 2000)",
+        "incidents_with_time": timed,
+        "month_only": summary.month_only,
+    })
+}
+
 fn visible(state: &AppState, role: Role, n: u64) -> Option<u64> {
     let n32 = u32::try_from(n).unwrap_or(u32::MAX);
     state.0.config.disclosure.visible_count(role, n32).map(|_| n)
@@ -89,6 +110,7 @@ fn detail_body(
         "by_month": by_month(summary, range(snapshot, selection)),
         "top_locations": top_locations,
         "wards": wards,
+        "hour_of_week": hour_of_week(summary),
         "months_selected": snapshot.months(selection),
         "data_version": snapshot.data_version,
     })
@@ -142,6 +164,7 @@ pub(super) async fn summary(
             "change": change,
             "by_category": by_category(t, &current.by_category),
             "by_month": by_month(&current, range),
+            "hour_of_week": hour_of_week(&current),
             "data_version": snapshot.data_version,
         })
     })
