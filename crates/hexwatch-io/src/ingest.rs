@@ -24,12 +24,52 @@ pub struct IngestOptions {
     /// Points outside this box are rejected ("outside extent"), never clamped.
     /// Default: [`Bounds::UNITED_KINGDOM`].
     pub extent: Bounds,
+    /// Replace each partition the file holds (police.uk: force × month; partner data:
+    /// source × month or the mapping's partition): stored incidents the file no longer
+    /// has are deleted, and the report counts added, removed and changed.
+    pub replace: bool,
 }
 
 impl Default for IngestOptions {
     fn default() -> Self {
-        Self { extent: Bounds::UNITED_KINGDOM }
+        Self { extent: Bounds::UNITED_KINGDOM, replace: false }
     }
+}
+
+/// A stored incident of a partition being replaced.
+struct Correction {
+    id: i64,
+    identity: Vec<u8>,
+    ingest_id: i64,
+    crime_id: Option<String>,
+    /// (month, location, crime type): how rows without a Crime ID are matched.
+    key: (String, Option<String>, String),
+}
+
+/// Pairs deleted with added incidents of one partition as changes: first by Crime ID where
+/// the ID is unique among the deleted and among the added rows, then rows without an ID
+/// by (month, location, crime type), in stored order. Returns the number of pairs.
+fn pair_changes(gone: &[Correction], added: &[Correction]) -> u64 {
+    fn unique_ids(rows: &[Correction]) -> HashSet<&str> {
+        let mut count: HashMap<&str, u32> = HashMap::new();
+        for id in rows.iter().filter_map(|r| r.crime_id.as_deref()) {
+            *count.entry(id).or_default() += 1;
+        }
+        count.into_iter().filter(|(_, n)| *n == 1).map(|(id, _)| id).collect()
+    }
+    let (gone_ids, added_ids) = (unique_ids(gone), unique_ids(added));
+    let mut pairs = gone_ids.intersection(&added_ids).count() as u64;
+    let mut unmatched: HashMap<&(String, Option<String>, String), u64> = HashMap::new();
+    for r in gone.iter().filter(|r| r.crime_id.is_none()) {
+        *unmatched.entry(&r.key).or_default() += 1;
+    }
+    for r in added.iter().filter(|r| r.crime_id.is_none()) {
+        if let Some(n) = unmatched.get_mut(&r.key).filter(|n| **n > 0) {
+            *n -= 1;
+            pairs += 1;
+        }
+    }
+    pairs
 }
 
 /// One rejected row.
@@ -67,6 +107,22 @@ pub struct IngestReport {
     pub ambiguous_times: u64,
     /// Rows whose local time fell in a skipped spring hour: moved forward by the gap.
     pub nonexistent_times: u64,
+    /// With `replace`: stored incidents of the file's partitions that the file no longer
+    /// has (deleted), not counting `changed`.
+    pub removed: u64,
+    /// With `replace`: incidents the file restates with a different outcome or location
+    /// (the old version deleted, the new one among `accepted`). A change is the same
+    /// Crime ID (unique within the partition) or, for rows without one, the same month,
+    /// location and crime type.
+    pub changed: u64,
+}
+
+impl IngestReport {
+    /// New incidents that are not new versions of changed ones.
+    #[must_use]
+    pub const fn added(&self) -> u64 {
+        self.accepted - self.changed
+    }
 }
 
 impl IngestReport {
@@ -378,7 +434,7 @@ fn ingest_opened(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<IngestReport, IngestError> {
     let extent = options.extent;
-    ingest_records(store, path, opened, progress, &mut |header| {
+    ingest_records(store, path, opened, options.replace, progress, &mut |header| {
         let columns = Columns::from_header(header)
             .map_err(|column| IngestError::MissingColumn { path: path.into(), column })?;
         Ok(Box::new(PoliceUkReader { columns, extent, projector: BngProjector::new() }))
@@ -394,6 +450,7 @@ pub(crate) fn ingest_records(
     store: &mut Store,
     path: &Path,
     opened: Opened,
+    replace: bool,
     progress: &mut dyn FnMut(u64, u64),
     make_reader: &mut MakeReader<'_>,
 ) -> Result<IngestReport, IngestError> {
@@ -418,6 +475,8 @@ pub(crate) fn ingest_records(
         stopped_early: None,
         ambiguous_times: 0,
         nonexistent_times: 0,
+        removed: 0,
+        changed: 0,
     };
     let mut transitions = Transitions::default();
     let store_path = store.path().to_path_buf();
@@ -540,15 +599,44 @@ pub(crate) fn ingest_records(
                 report.duplicates += 1;
             }
         }
-        let mut stored = tx.prepare("SELECT identity FROM incidents WHERE partition = ?1").map_err(sql)?;
+        let mut stored = tx
+            .prepare(
+                "SELECT id, identity, ingest_id, crime_id, month, location, category FROM incidents WHERE partition = ?1",
+            )
+            .map_err(sql)?;
+        let mut removed_ids = Vec::new();
         for (partition, seen) in &identities {
-            let ids = stored.query_map([partition], |r| r.get::<_, Vec<u8>>(0)).map_err(sql)?;
-            for id in ids {
-                let id = id.map_err(sql)?;
-                if <[u8; 16]>::try_from(id.as_slice()).is_ok_and(|id| !seen.contains(&id)) {
-                    report.not_in_file += 1;
+            let rows = stored
+                .query_map([partition], |r| {
+                    Ok(Correction {
+                        id: r.get(0)?,
+                        identity: r.get(1)?,
+                        ingest_id: r.get(2)?,
+                        crime_id: r.get(3)?,
+                        key: (r.get(4)?, r.get(5)?, r.get(6)?),
+                    })
+                })
+                .map_err(sql)?;
+            let (mut gone, mut added) = (Vec::new(), Vec::new());
+            for row in rows {
+                let row = row.map_err(sql)?;
+                if row.ingest_id == ingest_id {
+                    added.push(row);
+                } else if <[u8; 16]>::try_from(row.identity.as_slice()).is_ok_and(|id| !seen.contains(&id)) {
+                    gone.push(row);
                 }
             }
+            if replace {
+                report.changed += pair_changes(&gone, &added);
+                removed_ids.extend(gone.iter().map(|r| r.id));
+            } else {
+                report.not_in_file += gone.len() as u64;
+            }
+        }
+        report.removed = removed_ids.len() as u64 - report.changed;
+        let mut delete = tx.prepare("DELETE FROM incidents WHERE id = ?1").map_err(sql)?;
+        for id in removed_ids {
+            delete.execute([id]).map_err(sql)?;
         }
         let mut reject = tx
             .prepare("INSERT INTO rejections (ingest_id, line, field, reason) VALUES (?1, ?2, ?3, ?4)")
@@ -564,7 +652,7 @@ pub(crate) fn ingest_records(
     let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     tx.execute(
         "UPDATE ingests SET rows_read = ?2, accepted = ?3, duplicates = ?4, rejected = ?5, not_in_file = ?6, \
-         stopped_early = ?7, ambiguous_times = ?8, nonexistent_times = ?9 WHERE id = ?1",
+         stopped_early = ?7, ambiguous_times = ?8, nonexistent_times = ?9, removed = ?10, changed = ?11 WHERE id = ?1",
         params![
             ingest_id,
             count(report.read),
@@ -575,10 +663,12 @@ pub(crate) fn ingest_records(
             report.stopped_early,
             count(report.ambiguous_times),
             count(report.nonexistent_times),
+            count(report.removed),
+            count(report.changed),
         ],
     )
     .map_err(sql)?;
-    if report.accepted > 0 {
+    if report.accepted > 0 || report.removed > 0 {
         tx.execute("UPDATE store_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_version'", [])
             .map_err(sql)?;
     }

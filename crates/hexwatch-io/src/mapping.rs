@@ -229,9 +229,8 @@ pub fn ingest_mapped(
     options: &IngestOptions,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<IngestReport, IngestError> {
-    let _ = options;
     let opened = open(path)?;
-    ingest_records(store, path, opened, progress, &mut |header| {
+    ingest_records(store, path, opened, options.replace, progress, &mut |header| {
         Ok(Box::new(MappedReader::new(mapping, header, path)?) as Box<dyn RowReader>)
     })
 }

@@ -213,6 +213,43 @@ impl Store {
         })
     }
 
+    /// Deletes the incidents of `source` whose source reference is one of `references`, in
+    /// one transaction; bumps the data version when any was deleted. Returns (deleted,
+    /// references not found).
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`].
+    pub fn delete_by_reference(
+        &mut self,
+        source: &str,
+        references: &[String],
+    ) -> Result<(u64, Vec<String>), StoreError> {
+        let path = self.path.clone();
+        let sql = |cause| StoreError::Sqlite { path: path.clone(), cause };
+        let tx = self.conn.transaction().map_err(sql)?;
+        let (mut deleted, mut missing) = (0_u64, Vec::new());
+        {
+            let mut delete =
+                tx.prepare("DELETE FROM incidents WHERE source = ?1 AND source_ref = ?2").map_err(sql)?;
+            for reference in references {
+                let n = delete.execute(rusqlite::params![source, reference]).map_err(sql)?;
+                if n == 0 {
+                    missing.push(reference.clone());
+                }
+                deleted += n as u64;
+            }
+        }
+        if deleted > 0 {
+            tx.execute(
+                "UPDATE store_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_version'",
+                [],
+            )
+            .map_err(sql)?;
+        }
+        tx.commit().map_err(sql)?;
+        Ok((deleted, missing))
+    }
+
     /// Builds the in-memory incident table from every stored incident, assigning wards
     /// with `wards` when given.
     ///

@@ -23,12 +23,53 @@ pub(crate) struct IngestArgs {
     /// zone, columns, time, categories, flags) instead of as data.police.uk files.
     #[arg(long, value_name = "MAPPING.toml")]
     mapping: Option<PathBuf>,
+    /// Replace every partition the files hold (police.uk: force × month, as republished
+    /// with new outcomes; partner data: source × month): stored incidents the file no
+    /// longer has are deleted; the report counts added, removed and changed.
+    #[arg(long)]
+    replace: bool,
+}
+
+/// Arguments of `hexwatch delete`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct DeleteArgs {
+    /// The partner source (the `source` of its column mapping).
+    #[arg(long)]
+    source: String,
+    /// Source references of the incidents to delete.
+    #[arg(required = true)]
+    references: Vec<String>,
+}
+
+pub(crate) fn run_delete(store_path: &Path, args: &DeleteArgs) -> anyhow::Result<ExitCode> {
+    let mut store = Store::open_existing(store_path)?;
+    let (deleted, missing) = store.delete_by_reference(&args.source, &args.references)?;
+    println!(
+        "{}: deleted {deleted} incident(s) of {} reference(s); {} reference(s) not found",
+        args.source,
+        args.references.len(),
+        missing.len()
+    );
+    for m in &missing {
+        println!("  not found: {m}");
+    }
+    let summary = store.summary()?;
+    println!(
+        "store {}: {} incidents, data version {}",
+        store_path.display(),
+        summary.incidents,
+        summary.data_version
+    );
+    Ok(if missing.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 pub(crate) fn run(store_path: &Path, args: &IngestArgs) -> anyhow::Result<ExitCode> {
     let mut store =
         Store::open(store_path).with_context(|| format!("opening store {}", store_path.display()))?;
-    let options = IngestOptions { extent: args.extent.unwrap_or(hexwatch_core::Bounds::UNITED_KINGDOM) };
+    let options = IngestOptions {
+        extent: args.extent.unwrap_or(hexwatch_core::Bounds::UNITED_KINGDOM),
+        replace: args.replace,
+    };
     let mapping = args.mapping.as_deref().map(Mapping::from_toml_file).transpose()?;
     let (reports, refused) = ingest_files(&mut store, &args.files, &options, mapping.as_ref());
     print_totals(&reports);
@@ -129,6 +170,9 @@ fn print_report(r: &IngestReport) {
             "  {} stored incidents of this file's force-months are not in this file (kept)",
             r.not_in_file
         );
+    }
+    if r.removed + r.changed > 0 {
+        println!("  replaced: added {}, removed {}, changed {}", r.added(), r.removed, r.changed);
     }
     if r.ambiguous_times > 0 {
         println!(

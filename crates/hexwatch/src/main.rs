@@ -1,4 +1,4 @@
-//! The `hexwatch` command: `serve`, `ingest`, `hotspots`, `generate`.
+//! The `hexwatch` command: `serve`, `ingest`, `delete`, `density`, `hotspots`, `generate`.
 
 #![expect(
     clippy::print_stdout,
@@ -33,8 +33,11 @@ struct Cli {
 enum Command {
     /// Serve the map, tiles and API (ingesting the shipped data first when the store is empty).
     Serve(serve::ServeArgs),
-    /// Ingest data.police.uk street CSV files (plain or .gz) into the store.
+    /// Ingest data.police.uk street CSV files (plain, .gz or monthly .zip), or partner CSV
+    /// files with a column mapping, into the store.
     Ingest(ingest::IngestArgs),
+    /// Delete a partner source's incidents by their source references (cancelled records).
+    Delete(ingest::DeleteArgs),
     /// Kernel density of the selection as a GeoTIFF (EPSG:27700) and a PNG preview.
     Density(density::DensityArgs),
     /// Write the top H3 cells by incident count as GeoJSON.
@@ -56,6 +59,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve::run(&cli.store, args),
         Command::Ingest(args) => ingest::run(&cli.store, &args),
+        Command::Delete(args) => ingest::run_delete(&cli.store, &args),
         Command::Hotspots(args) => hotspots::run(&cli.store, &args),
         Command::Density(args) => density::run(&cli.store, &args),
         Command::Generate(args) => generate::run(&args),
