@@ -168,3 +168,45 @@ fn mapping_errors_name_the_key_or_column() {
         ingest_mapped(&mut store, &csv, &mapping, &IngestOptions::default(), &mut |_, _| {}).unwrap_err();
     assert!(err.to_string().contains("\"lon\""), "{err}");
 }
+
+/// Easting/northing input: converted to WGS84 with the inverse of the pyproj-checked
+/// projection; the committed pyproj points (`crates/hexwatch-io/tests/fixtures/bng_points.csv`)
+/// come back to their longitude and latitude within 1e-6°.
+#[test]
+fn british_national_grid_input_is_converted() {
+    let text =
+        std::fs::read_to_string(data_dir().join("../crates/hexwatch-io/tests/fixtures/bng_points.csv"))
+            .unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("bng.csv");
+    let mut out = String::from("ref,when,easting,northing\n");
+    let mut expected = Vec::new();
+    for (i, r) in reader.records().enumerate() {
+        let r = r.unwrap();
+        out.push_str(&format!("P{i},2025-06-01 12:00,{},{}\n", &r[3], &r[4]));
+        expected.push((format!("P{i}"), r[1].parse::<f64>().unwrap(), r[2].parse::<f64>().unwrap()));
+    }
+    std::fs::write(&input, out).unwrap();
+    let mapping = Mapping::from_toml(
+        "source = \"bng-test\"\n[columns]\nreference=\"ref\"\ncategory_value=\"Anti-social behaviour\"\n\
+         easting=\"easting\"\nnorthing=\"northing\"\n[time]\ncolumn=\"when\"\nformat=\"%Y-%m-%d %H:%M\"\n",
+    )
+    .unwrap();
+    let mut store = Store::open(tmp.path().join("s.sqlite3")).unwrap();
+    let report =
+        ingest_mapped(&mut store, &input, &mapping, &IngestOptions::default(), &mut |_, _| {}).unwrap();
+    assert_eq!(report.accepted as usize, expected.len(), "{:?}", report.rejected);
+    let conn = rusqlite::Connection::open(store.path()).unwrap();
+    for (reference, lon, lat) in expected {
+        let (got_lon, got_lat): (f64, f64) = conn
+            .query_row("SELECT longitude, latitude FROM incidents WHERE source_ref = ?1", [&reference], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert!(
+            (got_lon - lon).abs() < 1e-6 && (got_lat - lat).abs() < 1e-6,
+            "{reference}: ({got_lon}, {got_lat}) vs ({lon}, {lat})"
+        );
+    }
+}
