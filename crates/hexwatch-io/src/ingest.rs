@@ -325,7 +325,7 @@ pub fn ingest_path(
 }
 
 /// Decompressed bytes of an archive member as an opened input.
-fn open_bytes(bytes: Vec<u8>) -> Opened {
+pub(crate) fn open_bytes(bytes: Vec<u8>) -> Opened {
     let size = bytes.len() as u64;
     let crlf = bytes.iter().position(|&b| b == b'\n').is_some_and(|i| i > 0 && bytes[i - 1] == b'\r');
     let count = std::rc::Rc::new(std::cell::Cell::new(size));

@@ -19,6 +19,7 @@
 //! - [`WardSet`]: ward boundaries from GeoJSON, projected for point-in-polygon.
 //! - [`hotspots_geojson`]: ranked H3 cells as GeoJSON; [`cells_csv`], [`wards_csv`]: exports.
 
+mod api_ingest;
 mod bng;
 mod geojson_out;
 mod ingest;
@@ -31,6 +32,7 @@ mod tables_out;
 mod time;
 mod wards;
 
+pub use api_ingest::{Batch, BodyError, BodyFormat, ingest_body};
 pub use bng::{BngProjector, ProjectionError};
 pub use geojson_out::hotspots_geojson;
 pub use ingest::{IngestError, IngestOptions, IngestReport, PathIngest, Rejection, ingest_file, ingest_path};

@@ -155,6 +155,67 @@ impl Zone {
     }
 }
 
+impl Zone {
+    /// One of the posted schema's forms: `YYYY-MM` (month), `YYYY-MM-DD` (day),
+    /// `YYYY-MM-DDTHH:MM[:SS]` or with a space (minute, wall clock here), or RFC 3339 with an
+    /// offset or `Z` (an instant, minute). Returns the moment (none for a month) and the
+    /// precision the text gives.
+    fn any(&self, text: &str, seen: &mut Transitions) -> Result<(Moment, TimePrecision), String> {
+        let t = text.trim();
+        if t.len() == 7 {
+            let month: YearMonth = t.parse().map_err(|e| format!("{e}"))?;
+            let first = Date::new(
+                i16::try_from(month.year()).map_err(|e| e.to_string())?,
+                i8::try_from(month.month()).map_err(|e| e.to_string())?,
+                1,
+            )
+            .map_err(|e| e.to_string())?;
+            let m = self.civil(first.to_datetime(Time::midnight()), &mut Transitions::default())?;
+            return Ok((m, TimePrecision::Month));
+        }
+        if t.len() == 10 {
+            return Ok((self.moment(t, "%Y-%m-%d", seen)?, TimePrecision::Day));
+        }
+        if let Ok(utc) = t.parse::<Timestamp>() {
+            return Ok((
+                Moment { local: utc.to_zoned_datetime(self.tz.clone()).datetime(), utc },
+                TimePrecision::Minute,
+            ));
+        }
+        let normal = t.replacen(' ', "T", 1);
+        let format = if normal.len() == 16 { "%Y-%m-%dT%H:%M" } else { "%Y-%m-%dT%H:%M:%S" };
+        Ok((self.moment(&normal, format, seen)?, TimePrecision::Minute))
+    }
+
+    /// A posted time or from–to window (see [`Zone::any`] for the forms); `precision`, when
+    /// given, may only coarsen what the text gives.
+    pub(crate) fn flexible(
+        &self,
+        from: &str,
+        to: Option<&str>,
+        precision: Option<TimePrecision>,
+        seen: &mut Transitions,
+    ) -> Result<IncidentTime, String> {
+        let (start, given) = self.any(from, seen)?;
+        let precision = precision.map_or(given, |p| p.min(given));
+        let start = {
+            let local = truncate(start.local, precision);
+            if local == start.local { start } else { self.civil(local, &mut Transitions::default())? }
+        };
+        let end = match to {
+            None => None,
+            Some(t) => {
+                let (end, _) = self.any(t, seen)?;
+                if end.utc < start.utc {
+                    return Err(format!("the end {t:?} is before the start {from:?}"));
+                }
+                (end.utc > start.utc).then_some(end)
+            }
+        };
+        incident_time(start, end, precision)
+    }
+}
+
 /// Drops what `precision` does not know (the minutes of an hour-precision time, the time
 /// of a day-precision one).
 fn truncate(dt: DateTime, precision: TimePrecision) -> DateTime {

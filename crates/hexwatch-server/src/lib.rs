@@ -26,4 +26,4 @@ mod state;
 pub use error::ApiError;
 pub use query::{Selection, parse_selection};
 pub use routes::router;
-pub use state::{AppState, DEFAULT_ATTRIBUTION, ServerConfig, StateError};
+pub use state::{AppState, DEFAULT_ATTRIBUTION, ServerConfig, ServerEvent, StateError, WriteToken};

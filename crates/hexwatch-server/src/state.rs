@@ -43,6 +43,87 @@ pub struct ServerConfig {
     /// A MapLibre style URL for a basemap under hexwatch's layers; `None` (the default)
     /// draws no basemap, so the page needs no network (ward outlines give context).
     pub basemap_style_url: Option<String>,
+    /// The bearer token `POST /api/incidents` requires; `None` disables writes (403).
+    pub write_token: Option<WriteToken>,
+}
+
+/// A secret bearer token: compared in constant time, never printed (`Debug` shows `***`).
+#[derive(Clone)]
+pub struct WriteToken(String);
+
+impl WriteToken {
+    /// A token; `None` when it is shorter than 16 characters (too guessable).
+    #[must_use]
+    pub fn new(token: &str) -> Option<Self> {
+        let token = token.trim();
+        (token.len() >= 16).then(|| Self(token.to_owned()))
+    }
+
+    /// Whether `given` equals the token (constant time).
+    #[must_use]
+    pub fn matches(&self, given: &str) -> bool {
+        constant_time_eq::constant_time_eq(self.0.as_bytes(), given.as_bytes())
+    }
+}
+
+impl std::fmt::Debug for WriteToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WriteToken(***)")
+    }
+}
+
+/// A server-sent event: `data-version` after a write, `alert` when one is raised.
+#[derive(Debug, Clone)]
+pub struct ServerEvent {
+    /// Monotonic id (milliseconds since the epoch at the earliest, so ids keep rising
+    /// across restarts), for `Last-Event-ID` replay.
+    pub id: u64,
+    /// `data-version` or `alert`.
+    pub kind: &'static str,
+    /// JSON payload.
+    pub data: String,
+}
+
+/// Recent events (for replay) and the live channel.
+#[derive(Debug)]
+pub(crate) struct EventLog {
+    pub(crate) sender: tokio::sync::broadcast::Sender<ServerEvent>,
+    recent: std::sync::Mutex<std::collections::VecDeque<ServerEvent>>,
+}
+
+/// Events kept for `Last-Event-ID` replay.
+const REPLAY_EVENTS: usize = 1024;
+
+impl EventLog {
+    fn new() -> Self {
+        Self {
+            sender: tokio::sync::broadcast::channel(256).0,
+            recent: std::sync::Mutex::new(Default::default()),
+        }
+    }
+
+    /// Records and broadcasts an event; returns it.
+    pub(crate) fn publish(&self, kind: &'static str, data: String) -> ServerEvent {
+        let mut recent = self.recent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        let id = recent.back().map_or(now_ms, |e| (e.id + 1).max(now_ms));
+        let event = ServerEvent { id, kind, data };
+        recent.push_back(event.clone());
+        if recent.len() > REPLAY_EVENTS {
+            recent.pop_front();
+        }
+        // No subscriber is not an error.
+        let _ = self.sender.send(event.clone());
+        event
+    }
+
+    /// Events after `last_id`, oldest first.
+    pub(crate) fn since(&self, last_id: u64) -> Vec<ServerEvent> {
+        let recent = self.recent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        recent.iter().filter(|e| e.id > last_id).cloned().collect()
+    }
 }
 
 /// Attribution for police.uk data and ONS boundaries (Open Government Licence v3.0).
@@ -63,6 +144,7 @@ impl ServerConfig {
             disclosure: DisclosurePolicy::default(),
             attribution: DEFAULT_ATTRIBUTION.to_owned(),
             basemap_style_url: None,
+            write_token: None,
         }
     }
 }
@@ -173,6 +255,10 @@ pub(crate) struct Inner {
     density_models: moka::sync::Cache<(AggregateKey, String), Arc<DensityModel>>,
     /// WGS84 → British National Grid, for density tiles.
     pub(crate) projector: hexwatch_io::BngProjector,
+    /// Server-sent events.
+    pub(crate) events: EventLog,
+    /// One write at a time (SQLite takes one writer; the reload follows each).
+    pub(crate) write_lock: std::sync::Mutex<()>,
 }
 
 /// Cell statistics with an R-tree over the cells' bounding boxes (degrees), for tiles.
@@ -215,6 +301,8 @@ impl AppState {
             densities: moka::sync::Cache::new(32),
             density_models: moka::sync::Cache::new(64),
             projector: hexwatch_io::BngProjector::new(),
+            events: EventLog::new(),
+            write_lock: std::sync::Mutex::new(()),
         };
         Ok(Self(Arc::new(inner)))
     }

@@ -21,6 +21,11 @@ pub(crate) struct ServeArgs {
     /// Do not ingest the shipped data into an empty store.
     #[arg(long)]
     no_auto_ingest: bool,
+    /// File holding the bearer token that `POST /api/incidents` requires (at least 16
+    /// characters; the token is never logged). Without it or `HEXWATCH_WRITE_TOKEN`,
+    /// writes are refused with 403.
+    #[arg(long)]
+    write_token_file: Option<PathBuf>,
     /// The front end directory (run `npm ci` in it first).
     #[arg(long, default_value = "web")]
     web_dir: PathBuf,
@@ -62,6 +67,22 @@ fn shipped_police_files(data_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+/// The write token from `--write-token-file`, else `HEXWATCH_WRITE_TOKEN`.
+fn write_token(file: Option<&Path>) -> anyhow::Result<Option<hexwatch_server::WriteToken>> {
+    let text = match file {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("reading --write-token-file {}", path.display()))?,
+        ),
+        None => std::env::var("HEXWATCH_WRITE_TOKEN").ok(),
+    };
+    text.map(|t| {
+        hexwatch_server::WriteToken::new(&t)
+            .context("the write token must be at least 16 characters (from --write-token-file or HEXWATCH_WRITE_TOKEN)")
+    })
+    .transpose()
+}
+
 pub(crate) fn run(store_path: &Path, args: ServeArgs) -> anyhow::Result<ExitCode> {
     if !args.web_dir.join("node_modules/maplibre-gl").exists() {
         eprintln!(
@@ -101,6 +122,7 @@ pub(crate) fn run(store_path: &Path, args: ServeArgs) -> anyhow::Result<ExitCode
     config.ward_tolerance_m = args.ward_tolerance_m;
     config.public_base_url = args.public_base_url.clone();
     config.basemap_style_url = args.basemap_style_url.clone();
+    config.write_token = write_token(args.write_token_file.as_deref())?;
     let state = AppState::load(config).context("loading the store")?;
     let incidents = state.incident_count();
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;

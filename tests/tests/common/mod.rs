@@ -46,17 +46,47 @@ pub(crate) fn dorset_store() -> (Store, tempfile::TempDir) {
 }
 
 pub(crate) fn start_server() -> Server {
-    let (store, dir) = dorset_store();
+    start_server_with(true, |_| {})
+}
+
+/// A server on the Dorset store (`dorset`) or an empty one, its configuration adjusted by
+/// `configure` (e.g. a write token).
+pub(crate) fn start_server_with(dorset: bool, configure: impl FnOnce(&mut ServerConfig)) -> Server {
+    let (store, dir) = if dorset {
+        dorset_store()
+    } else {
+        let dir = tempfile::tempdir().unwrap();
+        (Store::open(dir.path().join("s.sqlite3")).unwrap(), dir)
+    };
     let store_path = store.path().to_path_buf();
     drop(store);
     let mut config = ServerConfig::new(store_path, data_dir().join("../web"));
     config.wards = Some(shipped_wards());
+    configure(&mut config);
     let state = AppState::load(config).unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     runtime.spawn(async move { axum::serve(listener, router(state)).await.unwrap() });
     Server { base, _runtime: runtime, _dir: dir }
+}
+
+/// POSTs `body` with a content type and an optional bearer token; status and JSON reply.
+pub(crate) fn post(
+    url: &str,
+    token: Option<&str>,
+    content_type: &str,
+    body: &[u8],
+) -> (u16, serde_json::Value) {
+    let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+    let mut request = agent.post(url).header("Content-Type", content_type);
+    if let Some(t) = token {
+        request = request.header("Authorization", &format!("Bearer {t}"));
+    }
+    let mut response = request.send(body).unwrap();
+    let status = response.status().as_u16();
+    let text = response.body_mut().read_to_string().unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
 }
 
 pub(crate) fn get(url: &str) -> (u16, Vec<u8>) {

@@ -2,13 +2,15 @@
 
 mod api;
 mod detail;
+mod live;
 mod tiles;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query};
 use axum::handler::HandlerWithoutStateExt;
-use axum::routing::get;
+use axum::routing::{get, post};
 use hexwatch_core::Role;
 use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
@@ -33,6 +35,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/wards/{code}", get(detail::ward))
         .route("/tiles/{layer}", get(tiles::tilejson))
         .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile))
+        .route(
+            "/api/incidents",
+            post(live::post_incidents).layer(DefaultBodyLimit::max(live::MAX_BODY_BYTES)),
+        )
+        .route("/api/events", get(live::events))
         .fallback_service(web)
         .layer(TraceLayer::new_for_http())
         .with_state(state)

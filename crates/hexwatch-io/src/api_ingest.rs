@@ -1,0 +1,359 @@
+//! Incidents posted to the server (`POST /api/incidents`): one schema for a JSON array, a
+//! GeoJSON FeatureCollection and a CSV body.
+//!
+//! # Schema
+//! Each incident (a JSON object, a GeoJSON feature's `properties` with a Point geometry
+//! giving `lon`/`lat`, or a CSV row under a header of these names):
+//!
+//! | field | meaning |
+//! |---|---|
+//! | `reference` | the source's own reference (optional); when given, identity is (source, reference) |
+//! | `category` | police.uk crime type or the source's own (required) |
+//! | `sub_category` | e.g. an ASB theme (optional) |
+//! | `flags` | flag names: a JSON array, or `;`-separated text (optional) |
+//! | `time` | `YYYY-MM`, `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM[:SS]` (local wall clock in the batch's time zone) or RFC 3339 with an offset; or |
+//! | `from`, `to` | a window in the same forms |
+//! | `precision` | `month`, `day`, `hour` or `minute` (default: what the text gives) |
+//! | `lon`, `lat` | WGS84 degrees; or |
+//! | `easting`, `northing` | British National Grid metres |
+//! | `weight` | harm weight, default 1 |
+//!
+//! Identity: (source, reference) when a reference is given, so re-sending it adds nothing;
+//! otherwise (source, batch) is the partition, with the row content and its ordinal.
+
+use std::path::Path;
+
+use hexwatch_core::{Bounds, TimePrecision};
+
+use crate::bng::BngProjector;
+use crate::ingest::{IngestError, IngestReport, RowReader, StoredRow, ingest_records, open_bytes};
+use crate::police_uk::{RowProblem, coordinate, problem};
+use crate::store::Store;
+use crate::time::{IncidentTime, Transitions, Zone};
+
+/// The CSV columns of the schema, in order (`_problem` carries a conversion error).
+const FIELDS: [&str; 14] = [
+    "reference",
+    "category",
+    "sub_category",
+    "flags",
+    "time",
+    "from",
+    "to",
+    "precision",
+    "lon",
+    "lat",
+    "easting",
+    "northing",
+    "weight",
+    "_problem",
+];
+
+/// The format of a posted body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyFormat {
+    /// A JSON array of incident objects.
+    Json,
+    /// A GeoJSON FeatureCollection of Point features.
+    GeoJson,
+    /// CSV with a header of the schema's field names.
+    Csv,
+}
+
+/// Where a posted batch comes from.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    /// The source's name.
+    pub source: String,
+    /// The batch's name (identity partition for rows without a reference).
+    pub batch: String,
+    /// IANA zone of wall-clock times.
+    pub time_zone: String,
+}
+
+/// Why a body could not be read at all (a 400).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BodyError {
+    /// Not JSON, or not the expected shape.
+    #[error("{0}")]
+    Shape(String),
+}
+
+/// Stores a posted body in one transaction and reports every row, as file ingest does
+/// (`line` is the row's position in the body, 1 = first incident; for CSV the header is
+/// line 1).
+///
+/// # Errors
+/// [`BodyError`] when the body is not a JSON array, a FeatureCollection or CSV with the
+/// schema's header (nothing stored); [`IngestError`] when the store fails.
+pub fn ingest_body(
+    store: &mut Store,
+    batch: &Batch,
+    format: BodyFormat,
+    body: &[u8],
+) -> Result<Result<IngestReport, IngestError>, BodyError> {
+    let zone = Zone::new(&batch.time_zone).map_err(|e| BodyError::Shape(format!("time_zone: {e}")))?;
+    if batch.source.trim().is_empty() || batch.source.contains('|') || batch.batch.trim().is_empty() {
+        return Err(BodyError::Shape("source and batch must be non-empty and without '|'".to_owned()));
+    }
+    let csv_text = match format {
+        BodyFormat::Csv => body.to_vec(),
+        BodyFormat::Json => {
+            let value: serde_json::Value =
+                serde_json::from_slice(body).map_err(|e| BodyError::Shape(format!("not JSON: {e}")))?;
+            let items = value
+                .as_array()
+                .ok_or_else(|| BodyError::Shape("expected a JSON array of incidents".to_owned()))?;
+            to_csv(items.iter().map(|v| (v, None)))?
+        }
+        BodyFormat::GeoJson => {
+            let value: serde_json::Value =
+                serde_json::from_slice(body).map_err(|e| BodyError::Shape(format!("not JSON: {e}")))?;
+            if value.get("type").and_then(|t| t.as_str()) != Some("FeatureCollection") {
+                return Err(BodyError::Shape("expected a GeoJSON FeatureCollection".to_owned()));
+            }
+            if let Some(crs) = value.get("crs") {
+                let name = crs.pointer("/properties/name").and_then(|n| n.as_str()).unwrap_or("");
+                if !is_wgs84(name) {
+                    return Err(BodyError::Shape(format!(
+                        "crs {name:?}: posted GeoJSON must be WGS84 (give easting/northing as properties instead)"
+                    )));
+                }
+            }
+            let features = value
+                .get("features")
+                .and_then(|f| f.as_array())
+                .ok_or_else(|| BodyError::Shape("the FeatureCollection has no features array".to_owned()))?;
+            to_csv(features.iter().map(|f| {
+                let point = f
+                    .pointer("/geometry/coordinates")
+                    .filter(|_| f.pointer("/geometry/type").and_then(|t| t.as_str()) == Some("Point"));
+                (f.get("properties").unwrap_or(&serde_json::Value::Null), point)
+            }))?
+        }
+    };
+    let opened = open_bytes(csv_text);
+    let label = format!("POST {}/{}", batch.source, batch.batch);
+    let path = Path::new(&label);
+    Ok(ingest_records(store, path, opened, false, &mut |_, _| {}, &mut |header| {
+        Ok(Box::new(ApiReader::new(header, batch, zone.clone())?) as Box<dyn RowReader>)
+    }))
+}
+
+fn is_wgs84(name: &str) -> bool {
+    let n = name.to_ascii_uppercase();
+    n.is_empty() || n.ends_with("CRS84") || n.ends_with("4326") || n.ends_with("EPSG::4326")
+}
+
+/// Writes JSON incidents (object, optional Point coordinates) as CSV rows of [`FIELDS`].
+fn to_csv<'a>(
+    items: impl Iterator<Item = (&'a serde_json::Value, Option<&'a serde_json::Value>)>,
+) -> Result<Vec<u8>, BodyError> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let err = |e: csv::Error| BodyError::Shape(e.to_string());
+    out.write_record(FIELDS).map_err(err)?;
+    for (item, point) in items {
+        let mut row: Vec<String> = vec![String::new(); FIELDS.len()];
+        match item.as_object() {
+            None => row[FIELDS.len() - 1] = format!("expected an object, got {item}"),
+            Some(object) => {
+                for (key, value) in object {
+                    match FIELDS.iter().position(|f| f == key && *f != "_problem") {
+                        Some(i) => row[i] = text_of(value),
+                        None => {
+                            row[FIELDS.len() - 1] = format!(
+                                "unknown field {key:?}; the schema has {}",
+                                FIELDS[..FIELDS.len() - 1].join(", ")
+                            );
+                        }
+                    }
+                }
+                if let Some(coords) = point.and_then(|p| p.as_array()) {
+                    row[8] = coords.first().map(text_of).unwrap_or_default();
+                    row[9] = coords.get(1).map(text_of).unwrap_or_default();
+                }
+            }
+        }
+        out.write_record(&row).map_err(err)?;
+    }
+    out.into_inner().map_err(|e| BodyError::Shape(e.to_string()))
+}
+
+fn text_of(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(items) => items.iter().map(text_of).collect::<Vec<_>>().join(";"),
+        other => other.to_string(),
+    }
+}
+
+/// Reads schema rows.
+struct ApiReader {
+    index: [Option<usize>; FIELDS.len()],
+    width: usize,
+    source: String,
+    batch: String,
+    zone: Zone,
+    projector: BngProjector,
+}
+
+impl ApiReader {
+    fn new(header: &csv::ByteRecord, batch: &Batch, zone: Zone) -> Result<Self, IngestError> {
+        let names: Vec<String> = header
+            .iter()
+            .map(|h| String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').to_owned())
+            .collect();
+        let mut index = [None; FIELDS.len()];
+        for (i, name) in names.iter().enumerate() {
+            match FIELDS.iter().position(|f| f.eq_ignore_ascii_case(name)) {
+                Some(k) => index[k] = Some(i),
+                None => {
+                    return Err(IngestError::Mapping {
+                        path: "POST body".into(),
+                        reason: format!(
+                            "line 1: unknown column {name:?}; the schema has {}",
+                            FIELDS[..13].join(", ")
+                        ),
+                    });
+                }
+            }
+        }
+        if index[1].is_none() {
+            return Err(IngestError::MissingColumn { path: "POST body".into(), column: "category" });
+        }
+        Ok(Self {
+            index,
+            width: names.len(),
+            source: batch.source.clone(),
+            batch: batch.batch.clone(),
+            zone,
+            projector: BngProjector::new(),
+        })
+    }
+}
+
+impl RowReader for ApiReader {
+    fn read(
+        &mut self,
+        record: &csv::ByteRecord,
+        transitions: &mut Transitions,
+    ) -> Result<StoredRow, RowProblem> {
+        if record.len() != self.width {
+            return Err(problem("(row)", format!("expected {} fields, found {}", self.width, record.len())));
+        }
+        let mut values: [&str; FIELDS.len()] = [""; FIELDS.len()];
+        for (k, i) in self.index.iter().enumerate() {
+            if let Some(i) = i {
+                let raw = record.get(*i).unwrap_or_default();
+                values[k] =
+                    std::str::from_utf8(raw).map_err(|_| problem(FIELDS[k], "not valid UTF-8"))?.trim();
+            }
+        }
+        let [
+            reference,
+            category,
+            sub_category,
+            flags,
+            time,
+            from,
+            to,
+            precision,
+            lon,
+            lat,
+            easting,
+            northing,
+            weight,
+            bad,
+        ] = values;
+        if !bad.is_empty() {
+            return Err(problem("(row)", bad));
+        }
+        if category.is_empty() {
+            return Err(problem("category", "empty: every incident needs a category"));
+        }
+        let (lon, lat, projected) = if !lon.is_empty() || !lat.is_empty() {
+            (coordinate("lon", lon, 180.0)?, coordinate("lat", lat, 90.0)?, None)
+        } else if !easting.is_empty() || !northing.is_empty() {
+            let (e, n) = (coordinate("easting", easting, 1e7)?, coordinate("northing", northing, 1e7)?);
+            let (lon, lat) = self
+                .projector
+                .to_wgs84(hexwatch_core::BngPoint { easting_m: e, northing_m: n })
+                .map_err(|err| problem("easting", err.to_string()))?;
+            (lon, lat, Some((e, n)))
+        } else {
+            return Err(problem("lon", "no location: give lon and lat, or easting and northing"));
+        };
+        if !Bounds::UNITED_KINGDOM.contains(lon, lat) {
+            return Err(problem(
+                "lon",
+                format!("({lon}, {lat}) outside the United Kingdom (latitude/longitude swapped?)"),
+            ));
+        }
+        let precision =
+            match precision {
+                "" => None,
+                p => Some(TimePrecision::parse(p).ok_or_else(|| {
+                    problem("precision", format!("{p:?} is not month, day, hour or minute"))
+                })?),
+            };
+        let when = match (time, from, to) {
+            (t, "", "") if !t.is_empty() => self.zone.flexible(t, None, precision, transitions),
+            ("", f, t) if !f.is_empty() && !t.is_empty() => {
+                self.zone.flexible(f, Some(t), precision, transitions)
+            }
+            _ => Err("give time, or from and to".to_owned()),
+        }
+        .map_err(|reason| problem(if time.is_empty() { "from" } else { "time" }, reason))?;
+        let weight = match weight {
+            "" => 1.0,
+            w => w
+                .parse::<f64>()
+                .ok()
+                .filter(|w| w.is_finite() && *w >= 0.0)
+                .ok_or_else(|| problem("weight", format!("{w:?} is not a number ≥ 0")))?,
+        };
+        let flags: Vec<String> =
+            flags.split([';', ',']).map(|f| f.trim().to_lowercase()).filter(|f| !f.is_empty()).collect();
+        let (partition, content) = if reference.is_empty() {
+            (format!("{}|batch:{}", self.source, self.batch), values[..13].join("\u{1f}"))
+        } else {
+            (format!("{}|ref", self.source), format!("ref:{reference}"))
+        };
+        let IncidentTime { month, precision, local_start, local_end, start_utc, end_utc } = when;
+        let timed = precision != TimePrecision::Month;
+        Ok(StoredRow {
+            partition,
+            content,
+            source: self.source.clone(),
+            crime_id: None,
+            source_ref: (!reference.is_empty()).then(|| reference.to_owned()),
+            month,
+            precision,
+            local_start: timed.then_some(local_start),
+            local_end: if timed { local_end } else { None },
+            start_utc: timed.then_some(start_utc),
+            end_utc: if timed { end_utc } else { None },
+            time_zone: timed.then(|| self.zone.name().to_owned()),
+            category: category.to_owned(),
+            sub_category: (!sub_category.is_empty()).then(|| sub_category.to_owned()),
+            flags,
+            weight,
+            lon,
+            lat,
+            projected,
+            location: None,
+            lsoa_code: None,
+            lsoa_name: None,
+            outcome: None,
+            force: self.source.clone(),
+            falls_within: None,
+            context: None,
+        })
+    }
+
+    fn projector(&self) -> &BngProjector {
+        &self.projector
+    }
+}
