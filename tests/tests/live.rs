@@ -13,6 +13,9 @@ use common::{get, post, start_server_with};
 
 const TOKEN: &str = "test-token-0123456789abcdef";
 
+/// A bad request: token, query, content type, body, expected status.
+type Case<'a> = (Option<&'a str>, &'a str, &'a str, &'a [u8], u16);
+
 fn url(base: &str, query: &str) -> String {
     format!("{base}/api/incidents?{query}")
 }
@@ -96,7 +99,7 @@ fn post_incidents_stores_reports_and_updates_tiles_without_restart() {
     assert_eq!(count_in_tile(base, cell), before + 4);
 
     // A clear 4xx for each kind of bad request.
-    let cases: [(Option<&str>, &str, &str, &[u8], u16); 7] = [
+    let cases: [Case<'_>; 7] = [
         (None, "source=a&batch=b", "application/json", b"[]", 401),
         (Some("wrong-token-0123456789"), "source=a&batch=b", "application/json", b"[]", 401),
         (Some(TOKEN), "source=a&batch=b", "application/xml", b"<x/>", 415),
