@@ -190,3 +190,59 @@ fn events_stream_data_version_after_a_post() {
     }
     assert!(replayed, "the missed event is replayed");
 }
+
+/// Purge rules: after a POST near one cell, the count tile holding it and the density tile
+/// within the bandwidth are rebuilt, a far count tile and a far density tile stay cached
+/// (same ETag), and a Gi* tile far away is rebuilt (global statistics).
+#[test]
+fn a_post_purges_near_tiles_and_statistics_but_not_far_tiles() {
+    let server = start_server_with(true, |c| c.write_token = WriteToken::new(TOKEN));
+    let base = &server.base;
+    let tile_of = |lon: f64, lat: f64| {
+        hexwatch_tiles::TileCoord::covering(
+            &hexwatch_core::Bounds { west: lon, east: lon, south: lat, north: lat },
+            13,
+        )[0]
+    };
+    // Near: Bournemouth town centre. Far: Christchurch, about 9 km east.
+    let (near_lon, near_lat) = (-1.8766, 50.7209);
+    let (near, far) = (tile_of(near_lon, near_lat), tile_of(-1.7780, 50.7355));
+    let fetch = |layer: &str, t: hexwatch_tiles::TileCoord, query: &str| {
+        let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+        let response = agent.get(&format!("{base}/tiles/{layer}/13/{}/{}?{query}", t.x, t.y)).call().unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        let header = |h: &str| response.headers().get(h).unwrap().to_str().unwrap().to_owned();
+        (header("x-hexwatch-cache"), header("etag"))
+    };
+    let counts = "category=anti-social-behaviour";
+    let density = "category=anti-social-behaviour&bandwidth_m=300&cell_size_m=200";
+    let gistar = "category=anti-social-behaviour&area=bcp&method=gistar";
+    let probes = [
+        ("cells", near, counts, true),
+        ("cells", far, counts, false),
+        ("density", near, density, true),
+        ("density", far, density, false),
+        ("cells", far, gistar, true),
+    ];
+    let mut etags = Vec::new();
+    for (layer, t, q, _) in probes {
+        assert_eq!(fetch(layer, t, q).0, "miss");
+        let (state, etag) = fetch(layer, t, q);
+        assert_eq!(state, "hit", "{layer} {q}");
+        etags.push(etag);
+    }
+    let body = format!(
+        r#"[{{"reference":"P1","category":"Anti-social behaviour","time":"2025-06-14T22:30","lon":{near_lon},"lat":{near_lat}}}]"#
+    );
+    let (status, reply) =
+        post(&url(base, "source=purge&batch=1"), Some(TOKEN), "application/json", body.as_bytes());
+    assert_eq!(status, 201, "{reply}");
+    assert!(reply["tiles_purged"].as_u64().unwrap() >= 3, "{reply}");
+    for ((layer, t, q, purged), etag) in probes.into_iter().zip(etags) {
+        let (state, new_etag) = fetch(layer, t, q);
+        assert_eq!(state, if purged { "miss" } else { "hit" }, "{layer} {q} at {t:?}");
+        if !purged {
+            assert_eq!(new_etag, etag, "an unchanged tile keeps its ETag");
+        }
+    }
+}

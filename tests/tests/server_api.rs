@@ -177,10 +177,12 @@ fn kde_at_cell_centres_and_contour_bands() {
 
     let server = start_server();
     let asb = "category=anti-social-behaviour&from=2025-01&to=2025-12&area=bcp";
-    let text = std::fs::read_to_string(
-        data_dir().join("../crates/hexwatch-core/tests/fixtures/kde/bcp_asb_2025_h3_centres.csv"),
-    )
-    .unwrap();
+    let fixtures = data_dir().join("../crates/hexwatch-core/tests/fixtures/kde");
+    let text = std::fs::read_to_string(fixtures.join("bcp_asb_2025_h3_centres.csv")).unwrap();
+    // The fixture's bandwidth: numpy's ArcGIS radius, given explicitly.
+    let meta = std::fs::read_to_string(fixtures.join("bcp_asb_2025_meta.csv")).unwrap();
+    let radius = meta.lines().find_map(|l| l.strip_prefix("radius_m,")).unwrap();
+    let with_h = format!("{asb}&bandwidth_m={radius}");
     let mut tiles: BTreeMap<(u32, u32), Vec<mvt_reader::feature::Feature>> = BTreeMap::new();
     let mut checked = 0;
     for line in text.lines().skip(1) {
@@ -190,7 +192,8 @@ fn kde_at_cell_centres_and_contour_bands() {
         let point = hexwatch_core::Bounds { west: lon, east: lon, south: lat, north: lat };
         let tile = TileCoord::covering(&point, 13)[0];
         let features = tiles.entry((tile.x, tile.y)).or_insert_with(|| {
-            let (status, bytes) = get(&format!("{}/tiles/cells/13/{}/{}?{asb}", server.base, tile.x, tile.y));
+            let (status, bytes) =
+                get(&format!("{}/tiles/cells/13/{}/{}?{with_h}", server.base, tile.x, tile.y));
             assert_eq!(status, 200);
             mvt_reader::Reader::new(bytes).unwrap().get_features(0).unwrap()
         });

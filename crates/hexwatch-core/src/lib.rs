@@ -35,10 +35,13 @@
 //! - [`summarise`], [`aggregate_wards`]: totals by category, month, location and ward.
 //! - [`kde`]: kernel density surfaces in British National Grid metres.
 //! - [`stats`]: study area, Getis-Ord Gi* with FDR, local Moran's I, emerging hot spots.
+//! - [`alerts`]: hotspot alerts per period: exact conditional Poisson test with FDR, Poisson z,
+//!   EWMA, and cells turning into emerging hot spots.
 //! - [`Role`], [`DisclosurePolicy`]: who sees what.
 //! - [`synthetic`]: seeded synthetic incidents (Gaussian hotspots over a uniform background).
 
 mod aggregate;
+pub mod alerts;
 mod area;
 mod category;
 mod disclosure;

@@ -115,6 +115,9 @@ pub struct IngestReport {
     /// Crime ID (unique within the partition) or, for rows without one, the same month,
     /// location and crime type.
     pub changed: u64,
+    /// Longitude and latitude of each accepted row (what a live map must refresh).
+    #[serde(skip)]
+    pub accepted_points: Vec<(f64, f64)>,
 }
 
 impl IngestReport {
@@ -477,6 +480,7 @@ pub(crate) fn ingest_records(
         nonexistent_times: 0,
         removed: 0,
         changed: 0,
+        accepted_points: Vec::new(),
     };
     let mut transitions = Transitions::default();
     let store_path = store.path().to_path_buf();
@@ -595,6 +599,7 @@ pub(crate) fn ingest_records(
                 .map_err(sql)?;
             if changed == 1 {
                 report.accepted += 1;
+                report.accepted_points.push((row.lon, row.lat));
             } else {
                 report.duplicates += 1;
             }

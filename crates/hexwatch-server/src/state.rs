@@ -203,7 +203,29 @@ pub(crate) struct TileKey {
     pub(crate) x: u32,
     pub(crate) y: u32,
     pub(crate) selection: String,
-    pub(crate) data_version: u64,
+    /// What the tile depends on beyond its own area: the data version for statistics
+    /// (global), the bandwidth and grid for density, the kernel bandwidth for cells. Tiles
+    /// whose version is unchanged stay cached until a change near them purges them.
+    pub(crate) version: String,
+}
+
+/// How far a change reaches a cached tile (the purge rules of [`AppState::apply_change`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum TileScope {
+    /// Counts at this H3 resolution: purged when a changed incident's cell at that
+    /// resolution meets the tile's buffered extent.
+    Cells {
+        /// H3 resolution of the tile's cells.
+        res: u8,
+    },
+    /// A density surface: purged when a changed incident lies within the bandwidth of the
+    /// tile's buffered extent.
+    Density {
+        /// Bandwidth, metres.
+        bandwidth_m: f64,
+    },
+    /// Global statistics (Gi*, Moran, emerging): purged on every change.
+    Global,
 }
 
 /// A cached tile: gzip bytes and the ETag of the uncompressed tile.
@@ -214,6 +236,8 @@ pub(crate) struct CachedTile {
     pub(crate) etag: String,
     /// `true` for PNG bodies, which are sent without gzip.
     pub(crate) png: bool,
+    /// What purges it.
+    pub(crate) scope: TileScope,
 }
 
 /// A density surface, how its parameters were chosen, and its isobands.
@@ -222,8 +246,21 @@ pub(crate) struct DensitySurface {
     pub(crate) grid: DensityGrid,
     pub(crate) bandwidth: Bandwidth,
     pub(crate) cell_size_rule: &'static str,
-    /// Isobands between the legend's breaks, WGS84, for `density-contours` tiles.
-    pub(crate) bands: Vec<DensityBand>,
+    /// Isobands between the legend's breaks, WGS84, for `density-contours` tiles: computed
+    /// on the first contour tile ([`DensitySurface::bands`]).
+    bands: std::sync::OnceLock<Vec<DensityBand>>,
+}
+
+impl DensitySurface {
+    /// The isobands between the legend's breaks (computed once).
+    pub(crate) fn bands(&self, projector: &hexwatch_io::BngProjector) -> &[DensityBand] {
+        self.bands.get_or_init(|| {
+            density_bands(&self.grid, &DENSITY_BREAKS, &|x, y| {
+                projector.to_wgs84(BngPoint { easting_m: x, northing_m: y }).ok()
+            })
+            .unwrap_or_default()
+        })
+    }
 }
 
 /// The points of a selection with the kernel and bandwidth: the exact density anywhere.
@@ -305,6 +342,46 @@ impl AppState {
             write_lock: std::sync::Mutex::new(()),
         };
         Ok(Self(Arc::new(inner)))
+    }
+
+    /// Rebuilds the table after incidents at `changed` (lon, lat) were added or removed,
+    /// and purges cached tiles by the rules of their [`TileScope`]: count tiles whose
+    /// buffered extent meets a changed incident's cell at the tile's resolution, density
+    /// tiles within the bandwidth of a changed incident, every statistics tile. Tiles that
+    /// depend on a global parameter that changed (the default bandwidth, the density grid)
+    /// miss by key. Returns the number of tiles purged.
+    ///
+    /// # Errors
+    /// [`StateError::Store`].
+    pub fn apply_change(&self, changed: &[(f64, f64)]) -> Result<usize, StateError> {
+        let snapshot = load_snapshot(&self.0.config)?;
+        *self.0.snapshot.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(snapshot);
+        let mut purged = 0;
+        for (key, tile) in &self.0.tiles {
+            let window = crate::routes::tile_window_of(key.z, key.x, key.y);
+            let hit = match tile.scope {
+                TileScope::Global => true,
+                TileScope::Cells { res } => Resolution::try_from(res).is_ok_and(|r| {
+                    changed.iter().any(|&(lon, lat)| {
+                        h3o::LatLng::new(lat, lon).is_ok_and(|ll| {
+                            let b = cell_box(ll.to_cell(r));
+                            rstar::Envelope::intersects(&window, &rstar::RTreeObject::envelope(&b))
+                        })
+                    })
+                }),
+                TileScope::Density { bandwidth_m } => changed.iter().any(|&(lon, lat)| {
+                    let dlat = bandwidth_m / 111_320.0;
+                    let dlon = dlat / lat.to_radians().cos().max(0.01);
+                    let (lo, hi) = (window.lower(), window.upper());
+                    lon >= lo[0] - dlon && lon <= hi[0] + dlon && lat >= lo[1] - dlat && lat <= hi[1] + dlat
+                }),
+            };
+            if hit {
+                self.0.tiles.invalidate(key.as_ref());
+                purged += 1;
+            }
+        }
+        Ok(purged)
     }
 
     /// Rebuilds the table from the store (after an ingest) and purges every cache.
@@ -424,6 +501,20 @@ impl AppState {
             .ok()
     }
 
+    /// The bandwidth and grid the density surface of `selection` uses (cheap: no kernel
+    /// sums), or `None` when no incident matches.
+    pub(crate) fn density_spec(
+        &self,
+        snapshot: &Snapshot,
+        role: Role,
+        selection: &Selection,
+        kernel: Kernel,
+        bandwidth_m: Option<f64>,
+        cell_size_m: Option<f64>,
+    ) -> Option<(f64, GridSpec)> {
+        grid_of(&*self.density_model(snapshot, role, selection, kernel, bandwidth_m)?, cell_size_m)
+    }
+
     /// The kernel density surface of `selection` (see [`Self::density_model`]): cell size
     /// given or the points' shorter extent side ÷ 250, over the points' extent grown by the
     /// bandwidth; cells outside the area filter's wards are NoData. `None` when no incident
@@ -448,17 +539,7 @@ impl AppState {
             .densities
             .try_get_with((key, settings), || {
                 let model = self.density_model(snapshot, role, selection, kernel, bandwidth_m).ok_or(())?;
-                let fold = |get: fn(&WeightedPoint) -> f64| {
-                    model
-                        .points
-                        .iter()
-                        .map(get)
-                        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)))
-                };
-                let ((x0, x1), (y0, y1)) = (fold(|p| p.easting_m), fold(|p| p.northing_m));
-                let cell = cell_size_m.unwrap_or_else(|| ((x1 - x0).min(y1 - y0) / 250.0).max(1.0));
-                let h = model.bandwidth.bandwidth_m;
-                let spec = GridSpec::over_extent(x0 - h, y0 - h, x1 + h, y1 + h, Some(cell)).ok_or(())?;
+                let (h, spec) = grid_of(&model, cell_size_m).ok_or(())?;
                 let wards = snapshot.wards.as_ref();
                 let area = selection.filter.area;
                 let keep = |x: f64, y: f64| match (wards, area) {
@@ -473,16 +554,11 @@ impl AppState {
                 let grid = kde_exact(&model.points, &spec, kernel, h, model.months, &keep);
                 let cell_size_rule =
                     if cell_size_m.is_some() { "given" } else { "ArcGIS default: shorter extent side / 250" };
-                let projector = &self.0.projector;
-                let bands = density_bands(&grid, &DENSITY_BREAKS, &|x, y| {
-                    projector.to_wgs84(BngPoint { easting_m: x, northing_m: y }).ok()
-                })
-                .map_err(|_| ())?;
                 Ok::<_, ()>(Arc::new(DensitySurface {
                     grid,
                     bandwidth: model.bandwidth,
                     cell_size_rule,
-                    bands,
+                    bands: std::sync::OnceLock::new(),
                 }))
             })
             .ok()
@@ -508,6 +584,22 @@ impl AppState {
             Arc::new(IndexedAggregate { aggregate, tree: RTree::bulk_load(boxes) })
         })
     }
+}
+
+/// The bandwidth and grid of a model's surface: cells of `cell_size_m` (default the
+/// points' shorter extent side ÷ 250, ArcGIS's rule) over the extent grown by the bandwidth.
+fn grid_of(model: &DensityModel, cell_size_m: Option<f64>) -> Option<(f64, GridSpec)> {
+    let fold = |get: fn(&WeightedPoint) -> f64| {
+        model
+            .points
+            .iter()
+            .map(get)
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)))
+    };
+    let ((x0, x1), (y0, y1)) = (fold(|p| p.easting_m), fold(|p| p.northing_m));
+    let cell = cell_size_m.unwrap_or_else(|| ((x1 - x0).min(y1 - y0) / 250.0).max(1.0));
+    let h = model.bandwidth.bandwidth_m;
+    Some((h, GridSpec::over_extent(x0 - h, y0 - h, x1 + h, y1 + h, Some(cell))?))
 }
 
 /// A cell's bounding box in degrees.

@@ -31,9 +31,8 @@ pub fn cells_tilejson(
         ("area_km2".to_owned(), "Number: exact area of the cell in km²".to_owned()),
         (
             "kde_per_km2_month".to_owned(),
-            "Number: kernel density at the cell's centre, incidents per km² per month (exact sum; kernel and \
-             bandwidth as the density layer of the same selection: quartic, ArcGIS default radius unless \
-             kernel= or bandwidth_m=)"
+            "Number: kernel density at the cell's centre, incidents per km² per month (exact sum; present \
+             when the request gives bandwidth_m=, with kernel= as the density layer, quartic by default)"
                 .to_owned(),
         ),
     ]);

@@ -109,9 +109,11 @@ pub(super) async fn post_incidents(
             Ok(Ok(report)) => report,
         };
         drop(store);
-        if report.accepted > 0 {
-            st.reload().map_err(|e| ApiError::internal(&e))?;
-        }
+        let purged = if report.accepted > 0 {
+            st.apply_change(&report.accepted_points).map_err(|e| ApiError::internal(&e))?
+        } else {
+            0
+        };
         let data_version = st.snapshot().data_version;
         if report.accepted > 0 {
             st.0.events.publish("data-version", json!({ "data_version": data_version }).to_string());
@@ -129,6 +131,7 @@ pub(super) async fn post_incidents(
             "duplicates": report.duplicates,
             "rejected": rejected,
             "data_version": data_version,
+            "tiles_purged": purged,
         }))
     })
     .await

@@ -47,6 +47,11 @@ pub fn router(state: AppState) -> Router {
 
 type Pairs = Vec<(String, String)>;
 
+/// The buffered extent of tile z/x/y in degrees (for purging).
+pub(crate) fn tile_window_of(z: u8, x: u32, y: u32) -> rstar::AABB<[f64; 2]> {
+    tiles::tile_window(hexwatch_tiles::TileCoord { z, x, y })
+}
+
 /// Anything no route or file matches: a JSON 404 pointing at the catalogue.
 async fn not_found(uri: axum::http::Uri) -> ApiError {
     ApiError::not_found(format!(

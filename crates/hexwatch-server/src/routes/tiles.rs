@@ -18,7 +18,7 @@ use rstar::AABB;
 use super::{Pairs, base_url, path_segments, query_pairs, role_of};
 use crate::error::ApiError;
 use crate::query::{Selection, parse_selection, parse_stat_options};
-use crate::state::{AppState, CachedTile, Snapshot, TileKey};
+use crate::state::{AppState, CachedTile, Snapshot, TileKey, TileScope};
 use hexwatch_core::kde::Kernel;
 use hexwatch_core::stats::{Method, StatOptions};
 use hexwatch_tiles::{
@@ -160,7 +160,11 @@ pub(super) async fn tile(
         x: coord.x,
         y: coord.y,
         selection: format!("{};{method:?};{options:?};{kernel:?};{bandwidth_m:?}", selection.cache_key()),
-        data_version: snapshot.data_version,
+        version: match method {
+            Some(_) => format!("data {}", snapshot.data_version),
+            // Densities divide by the months covered (a global figure).
+            None => format!("months {}", snapshot.months(&selection)),
+        },
     };
     let cached = cached_tile(&state, key, move |st| match method {
         None => build_cells_tile(st, &snapshot, role, &selection, coord, kernel, bandwidth_m),
@@ -176,16 +180,17 @@ async fn cached_tile(
     state: &AppState,
     key: TileKey,
     build: impl FnOnce(&AppState) -> Result<Arc<CachedTile>, ApiError> + Send + 'static,
-) -> Result<Arc<CachedTile>, ApiError> {
+) -> Result<(Arc<CachedTile>, bool), ApiError> {
     if let Some(t) = state.0.tiles.get(&key) {
-        return Ok(t);
+        return Ok((t, true));
     }
     let st = state.clone();
-    tokio::task::spawn_blocking(move || {
+    let tile = tokio::task::spawn_blocking(move || {
         st.0.tiles.try_get_with(key, || build(&st)).map_err(|e: Arc<ApiError>| (*e).clone())
     })
     .await
-    .map_err(|e| ApiError::internal(&e))?
+    .map_err(|e| ApiError::internal(&e))??;
+    Ok((tile, false))
 }
 
 /// A density tile: for `density` a 256 × 256 PNG, each pixel the mean density over its
@@ -208,14 +213,28 @@ async fn density_tile(
         x: coord.x,
         y: coord.y,
         selection: format!("{};{kernel:?};{bandwidth_m:?};{cell_size_m:?}", selection.cache_key()),
-        data_version: snapshot.data_version,
+        version: state
+            .density_spec(&snapshot, role, &selection, kernel, bandwidth_m, cell_size_m)
+            .map_or_else(String::new, |(h, spec)| {
+                format!(
+                    "months {}; h {h:?}; grid {:?} {:?} {:?} {}x{}",
+                    snapshot.months(&selection),
+                    spec.xmin_m,
+                    spec.ymax_m,
+                    spec.cell_size_m,
+                    spec.ncols,
+                    spec.nrows
+                )
+            }),
     };
     let cached = cached_tile(&state, key, move |st| {
         let surface = st.density(&snapshot, role, &selection, kernel, bandwidth_m, cell_size_m);
+        let scope =
+            TileScope::Density { bandwidth_m: surface.as_ref().map_or(0.0, |s| s.bandwidth.bandwidth_m) };
         if layer == "density-contours" {
-            let bands = surface.as_ref().map_or(&[][..], |s| s.bands.as_slice());
+            let bands = surface.as_ref().map_or(&[][..], |s| s.bands(&st.0.projector));
             let mvt = encode_density_bands(coord, bands).map_err(|e| ApiError::internal(&e))?;
-            return gzip_tile(mvt);
+            return gzip_tile(mvt, scope);
         }
         let values = match surface {
             Some(surface) => pixel_means(&surface.grid, coord, &|lon, lat| {
@@ -225,7 +244,7 @@ async fn density_tile(
         };
         let png = density_tile_png(&values).map_err(|e| ApiError::internal(&e))?;
         let etag = format!("\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(&png));
-        Ok::<_, ApiError>(Arc::new(CachedTile { gzip: png, etag, png: true }))
+        Ok::<_, ApiError>(Arc::new(CachedTile { gzip: png, etag, png: true, scope }))
     })
     .await?;
     Ok(respond(&cached, headers))
@@ -342,11 +361,11 @@ fn build_stats_tile(
             .collect();
         CellFeature { cell: indexed.stats.area.cells()[i], properties }
     });
-    finish_tile(coord, features)
+    finish_tile(coord, features, TileScope::Global)
 }
 
 /// The tile's bounds grown by the MVT buffer, in degrees.
-fn tile_window(coord: TileCoord) -> AABB<[f64; 2]> {
+pub(crate) fn tile_window(coord: TileCoord) -> AABB<[f64; 2]> {
     let b = coord.bounds();
     let pad = BUFFER / f64::from(EXTENT);
     let (dx, dy) = ((b.east - b.west) * pad, (b.north - b.south) * pad);
@@ -357,23 +376,25 @@ fn tile_window(coord: TileCoord) -> AABB<[f64; 2]> {
 fn finish_tile(
     coord: TileCoord,
     features: impl Iterator<Item = CellFeature>,
+    scope: TileScope,
 ) -> Result<Arc<CachedTile>, ApiError> {
-    gzip_tile(encode_cells(coord, "cells", features).map_err(|e| ApiError::internal(&e))?)
+    gzip_tile(encode_cells(coord, "cells", features).map_err(|e| ApiError::internal(&e))?, scope)
 }
 
 /// Hashes and gzips an encoded MVT.
-fn gzip_tile(mvt: Vec<u8>) -> Result<Arc<CachedTile>, ApiError> {
+fn gzip_tile(mvt: Vec<u8>, scope: TileScope) -> Result<Arc<CachedTile>, ApiError> {
     let etag = format!("\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(&mvt));
     let mut gz =
         flate2::write::GzEncoder::new(Vec::with_capacity(mvt.len() / 2), flate2::Compression::fast());
     gz.write_all(&mvt).map_err(|e| ApiError::internal(&e))?;
     let gzip = gz.finish().map_err(|e| ApiError::internal(&e))?;
-    Ok(Arc::new(CachedTile { gzip, etag, png: false }))
+    Ok(Arc::new(CachedTile { gzip, etag, png: false, scope }))
 }
 
-/// A `cells` tile: each cell with its count, own density, per-category counts and the
-/// kernel density at its centre (`kde_per_km2_month`, exact, kernel and bandwidth as the
-/// `density` layer of the same selection).
+/// A `cells` tile: each cell with its count, own density, per-category counts and, when the
+/// request gives `bandwidth_m`, the kernel density at its centre (`kde_per_km2_month`,
+/// exact). With ArcGIS's default bandwidth, which depends on every incident, the property
+/// would tie every tile to every change, so it is left out.
 fn build_cells_tile(
     state: &AppState,
     snapshot: &Snapshot,
@@ -385,7 +406,7 @@ fn build_cells_tile(
 ) -> Result<Arc<CachedTile>, ApiError> {
     let res = selection.res.unwrap_or_else(|| resolution_for_zoom(coord.z));
     let indexed = state.aggregate(snapshot, role, selection, res);
-    let model = state.density_model(snapshot, role, selection, kernel, bandwidth_m);
+    let model = bandwidth_m.and_then(|_| state.density_model(snapshot, role, selection, kernel, bandwidth_m));
     let mut cells: Vec<CellIndex> =
         indexed.tree.locate_in_envelope_intersecting(&tile_window(coord)).map(|e| e.data).collect();
     cells.sort_unstable();
@@ -418,10 +439,10 @@ fn build_cells_tile(
         }
         Some(CellFeature { cell, properties })
     });
-    finish_tile(coord, features)
+    finish_tile(coord, features, TileScope::Cells { res: u8::from(res) })
 }
 
-fn respond(tile: &CachedTile, headers: &HeaderMap) -> Response {
+fn respond((tile, hit): &(Arc<CachedTile>, bool), headers: &HeaderMap) -> Response {
     let etag = HeaderValue::from_str(&tile.etag).unwrap_or_else(|_| HeaderValue::from_static("\"\""));
     let matches = headers
         .get(header::IF_NONE_MATCH)
@@ -431,6 +452,10 @@ fn respond(tile: &CachedTile, headers: &HeaderMap) -> Response {
         (header::ETAG, etag),
         (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
         (header::VARY, HeaderValue::from_static("Accept-Encoding")),
+        (
+            header::HeaderName::from_static("x-hexwatch-cache"),
+            HeaderValue::from_static(if *hit { "hit" } else { "miss" }),
+        ),
     ];
     if matches {
         return (StatusCode::NOT_MODIFIED, common).into_response();
