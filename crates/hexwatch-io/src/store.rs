@@ -155,6 +155,11 @@ impl Store {
         }
         let sql = |cause| StoreError::Sqlite { path: path.clone(), cause };
         let mut conn = Connection::open(&path).map_err(sql)?;
+        // WAL with synchronous = NORMAL: a commit is written to the WAL before it returns, so
+        // a killed process loses nothing committed (tests/tests/crash.rs SIGKILLs ingests and
+        // POSTs); only an OS crash or power loss could drop the last commits, and never
+        // corrupt the store. FULL would fsync every commit for that last case, at a cost to
+        // ingest that partnership data (re-sendable batches, republished files) does not need.
         conn.pragma_update(None, "journal_mode", "WAL").map_err(sql)?;
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(sql)?;
         conn.pragma_update(None, "foreign_keys", true).map_err(sql)?;

@@ -26,7 +26,7 @@
 //! - [`binomial_upper_tail`], [`ln_binomial_upper_tail`]: the exact tail.
 //! - [`Period`], [`CivilDate`]: months, ISO weeks and 28-day periods as integer indices.
 //! - [`Series`], [`SeriesSet`]: counts per period for cells or ward × category.
-//! - [`detect`], [`detect_all`]: the tests of one period or all; [`alerts`]: the alert
+//! - [`detect()`], [`detect_all`]: the tests of one period or all; [`alerts()`]: the alert
 //!   records with when each run of alerts was first raised.
 //! - [`hot_spot_transitions`], [`emerging_transitions`]: cells turning into new,
 //!   consecutive or intensifying hot spots in the emerging hot spot analysis.
