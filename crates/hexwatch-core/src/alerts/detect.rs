@@ -19,8 +19,8 @@ use crate::time::YearMonth;
 pub const METHOD: &str = "exact conditional Poisson test: x | x+S ~ Binomial(x+S, 1/(B+1)), upper tail; \
                           Benjamini-Hochberg across the series of the period";
 
-/// Months of data from which the seasonal baseline is used (METHODS a.14: seasonality needs
-/// two years).
+/// Months of data from which the seasonal baseline is used (the issue: seasonality is modelled
+/// only with at least 24 months of data).
 const SEASONAL_MIN_MONTHS: f64 = 24.0;
 
 /// Incidents per chunk of work when counting a table.
@@ -521,7 +521,7 @@ pub fn detect(set: &SeriesSet, as_of: usize, params: AlertParams) -> Result<Peri
         .collect();
     let p: Vec<f64> = tests.iter().map(|t| t.p_value).collect();
     let rejected = benjamini_hochberg(&p, params.fdr_q);
-    let q = bh_adjusted(&p);
+    let q = crate::stats::bh_adjusted(&p);
     for ((test, rejected), q) in tests.iter_mut().zip(rejected).zip(q) {
         test.q_value = q;
         test.alert = rejected && f64::from(test.observed) > test.expected;
@@ -604,23 +604,6 @@ fn test_series(
         ewma_ucl: centre + params.ewma_sigmas * centre.sqrt() * (lambda / (2.0 - lambda)).sqrt(),
         alert: false,
     }
-}
-
-/// Benjamini–Hochberg adjusted p-values (`q₍ᵢ₎ = min_{j ≥ i} min(1, p₍ⱼ₎·m/j)`, as
-/// `scipy.stats.false_discovery_control(method='bh')` and R's `p.adjust(method = "BH")`):
-/// `q ≤ α` exactly for the hypotheses that [`benjamini_hochberg`] rejects at α. NaN p-values
-/// get NaN and do not count in m, as there.
-fn bh_adjusted(p: &[f64]) -> Vec<f64> {
-    let mut order: Vec<usize> = (0..p.len()).filter(|&i| !p[i].is_nan()).collect();
-    order.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
-    let m = to_f64(order.len());
-    let mut q = vec![f64::NAN; p.len()];
-    let mut running = 1.0_f64;
-    for (rank0, &i) in order.iter().enumerate().rev() {
-        running = running.min(p[i] * m / to_f64(rank0 + 1));
-        q[i] = running;
-    }
-    q
 }
 
 #[expect(clippy::cast_precision_loss, reason = "counts and lengths are far below 2^52")]

@@ -102,7 +102,7 @@ fn q_values_agree_with_the_bh_decision() {
         let p: Vec<f64> = (0..m)
             .map(|_| if rng.random::<f64>() < 0.2 { rng.random::<f64>() * 1e-4 } else { rng.random::<f64>() })
             .collect();
-        let q = super::bh_adjusted(&p);
+        let q = crate::stats::bh_adjusted(&p);
         for alpha in [0.01, 0.05, 0.1, 0.2] {
             let rejected = benjamini_hochberg(&p, alpha);
             for i in 0..m {
@@ -217,7 +217,7 @@ fn q_values_match_scipy() {
     }
     assert_eq!(vectors.len(), 7);
     for (name, p, want) in &vectors {
-        for (got, want) in super::bh_adjusted(p).iter().zip(want) {
+        for (got, want) in crate::stats::bh_adjusted(p).iter().zip(want) {
             assert!((got - want).abs() <= 1e-15 * want, "{name}: {got:e} vs scipy {want:e}");
         }
     }

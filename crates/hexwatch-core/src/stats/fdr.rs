@@ -39,6 +39,25 @@ pub fn benjamini_hochberg(p: &[f64], alpha: f64) -> Vec<bool> {
     p.iter().map(|&v| cutoff.is_some_and(|c| !v.is_nan() && v <= c)).collect()
 }
 
+/// Benjamini–Hochberg adjusted p-values (`q₍ᵢ₎ = min_{j ≥ i} min(1, p₍ⱼ₎·m/j)`, as
+/// `scipy.stats.false_discovery_control(method='bh')` and R's `p.adjust(method = "BH")`):
+/// `q ≤ α` exactly for the hypotheses that [`benjamini_hochberg`] rejects at α. NaN p-values
+/// get NaN and do not count in m, as there.
+#[must_use]
+#[expect(clippy::cast_precision_loss, reason = "lengths are far below 2^52")]
+pub fn bh_adjusted(p: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..p.len()).filter(|&i| !p[i].is_nan()).collect();
+    order.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
+    let m = order.len() as f64;
+    let mut q = vec![f64::NAN; p.len()];
+    let mut running = 1.0_f64;
+    for (rank0, &i) in order.iter().enumerate().rev() {
+        running = running.min(p[i] * m / (rank0 + 1) as f64);
+        q[i] = running;
+    }
+    q
+}
+
 /// Esri-style bins with FDR: ±3, ±2, ±1 when the cell passes Benjamini–Hochberg at
 /// α = 0.01, 0.05, 0.10 (the strictest level passed), signed by z; 0 otherwise.
 #[must_use]

@@ -17,7 +17,7 @@ mod weights;
 
 pub use analysis::{CellStats, Method, StatOptions, analyse};
 pub use emerging::{EmergingParams, EmergingResult, Pattern, classify, emerging_hot_spots};
-pub use fdr::{benjamini_hochberg, confidence_bins, fdr_bins, two_sided_p};
+pub use fdr::{benjamini_hochberg, bh_adjusted, confidence_bins, fdr_bins, two_sided_p};
 pub use gi_star::{GiStar, GiStarParams, gi_star, gi_star_weighted};
 pub use local_moran::{LocalMoran, MoranClass, local_moran};
 pub use mann_kendall::{MannKendall, mann_kendall};
