@@ -8,8 +8,12 @@ import { monthlyChart } from './lib/chart.js';
 import { renderDetail, renderDetailMessage } from './lib/detail.js';
 import { mapPng, saveBlob } from './lib/export.js';
 import { legendNodes } from './lib/legend.js';
-import { changedKeys, defaultCategories, filterPairs, filtersChanged, PINNABLE_RES, stateFromUrl, urlQuery } from './lib/state.js';
+import {
+  allowedTime, changedKeys, clock, DATA_KEYS, defaultCategories, filterPairs, filtersChanged, hasWardData, hoursParam, hoursSpanned,
+  parseHours, PINNABLE_RES, stateFromUrl, timeFilters, timeLabel, urlQuery, WEEKDAY_NAMES,
+} from './lib/state.js';
 import { $, el, fmt1, fmtInt, fmtSigned, listNames, monthLabel, rangeLabel, sleep } from './lib/util.js';
+import { hourOfWeekChart } from './lib/week.js';
 import cellsLayer from './layers/cells.js';
 import densityContoursLayer from './layers/density-contours.js';
 import densityLayer from './layers/density.js';
@@ -71,7 +75,7 @@ function bounds(features) {
 }
 
 function areaName(meta, area) {
-  if (area === 'all') return 'all data (inside and outside BCP)';
+  if (area === 'all') return hasWardData(meta) ? 'all data (inside and outside BCP)' : 'all data';
   if (area === 'bcp') return 'Bournemouth, Christchurch and Poole';
   return meta.areas.find((a) => a.id === area)?.name || area;
 }
@@ -80,10 +84,12 @@ function areaName(meta, area) {
 function renderControls(meta) {
   const n = meta.months.list.length;
   const counts = meta.counts || {};
+  const policeUk = meta.time_precision === 'month';
   $('data-line').replaceChildren(
-    el('p', {}, `police.uk street-level data, ${rangeLabel(meta.months.first, meta.months.last)} (${n} month${n === 1 ? '' : 's'})`,
+    el('p', {}, `${policeUk ? 'police.uk street-level data' : 'Incident data'}, ${rangeLabel(meta.months.first, meta.months.last)} (${n} month${n === 1 ? '' : 's'})`,
       Number.isFinite(counts.incidents) ? `: ${fmtInt.format(counts.incidents)} incidents, all categories.` : '.'),
-    el('p', {}, `Data version ${meta.data_version}. Time precision: ${meta.time_precision}. Locations are police.uk's anonymised map points.`));
+    el('p', {}, `Data version ${meta.data_version}. Time precision: ${meta.time_precision}`
+      + (policeUk ? ". Locations are police.uk's anonymised map points." : ' (local wall-clock time).')));
 
   $('categories').replaceChildren(...meta.categories.map((c) => el('label', { className: 'check' },
     el('input', { type: 'checkbox', value: c.slug, name: 'category' }),
@@ -95,22 +101,34 @@ function renderControls(meta) {
   $('range-first').textContent = monthLabel(meta.months.first);
   $('range-last').textContent = monthLabel(meta.months.last);
 
-  const wards = meta.areas.filter((a) => a.id.startsWith('ward:')).sort((a, b) => a.name.localeCompare(b.name, 'en-GB'));
-  const others = meta.areas.filter((a) => a.id !== 'bcp' && !a.id.startsWith('ward:'));
+  // Data from elsewhere (no incident in the BCP wards) get no area filter: all data only.
+  const areas = hasWardData(meta) ? meta.areas : [];
+  const wards = areas.filter((a) => a.id.startsWith('ward:')).sort((a, b) => a.name.localeCompare(b.name, 'en-GB'));
+  const others = areas.filter((a) => a.id !== 'bcp' && !a.id.startsWith('ward:'));
   $('area').replaceChildren(
-    ...(meta.areas.some((a) => a.id === 'bcp') ? [el('option', { value: 'bcp', textContent: 'BCP: all 33 wards' })] : []),
-    el('option', { value: 'all', textContent: 'All data (incl. outside BCP)' }),
+    ...(areas.some((a) => a.id === 'bcp') ? [el('option', { value: 'bcp', textContent: 'BCP: all 33 wards' })] : []),
+    el('option', { value: 'all', textContent: areas.length ? 'All data (incl. outside BCP)' : 'All data' }),
     ...others.map((a) => el('option', { value: a.id, textContent: a.name })),
-    el('optgroup', { label: 'Wards' }, ...wards.map((a) => el('option', { value: a.id, textContent: a.name }))));
+    ...(wards.length ? [el('optgroup', { label: 'Wards' }, ...wards.map((a) => el('option', { value: a.id, textContent: a.name })))] : []));
   if (wards.length) $('area').options[0].textContent = `BCP: all ${wards.length} wards`;
 
   $('res').replaceChildren(
     el('option', { value: 'auto', textContent: 'Automatic (follows the zoom)' }),
     ...PINNABLE_RES.map((r) => el('option', { value: String(r), textContent: `Resolution ${r}: edge ≈ ${EDGE[r]}` })));
 
-  $('time-note').textContent = meta.time_precision === 'month'
-    ? 'Unavailable: police.uk data has month precision.'
-    : `Unavailable until timestamped data exists (time precision: ${meta.time_precision}).`;
+  // Hours from 00:00…23:00 until 01:00…24:00 (the end excluded, as the server's hours=a-b).
+  $('hour').replaceChildren(...Array.from({ length: 24 }, (_, h) => el('option', { value: String(h), textContent: clock(h) })));
+  $('hour-to').replaceChildren(...Array.from({ length: 24 }, (_, i) => el('option', { value: String(i + 1), textContent: clock(i + 1) })));
+  $('weekdays').replaceChildren(...WEEKDAY_NAMES.map((name, d) => el('button', {
+    type: 'button', className: 'day', textContent: name.slice(0, 3),
+    // The visible abbreviation is the accessible name (axe: label-content-name-mismatch); the title spells it out.
+    title: name, attrs: { 'data-day': String(d), 'aria-pressed': 'false' },
+  })));
+  const flags = Array.isArray(meta.flags) ? meta.flags : [];
+  $('fs-flags').hidden = flags.length === 0;
+  $('flags').replaceChildren(...flags.map((f) => el('label', { className: 'check' },
+    el('input', { type: 'checkbox', value: f, name: 'flag' }),
+    el('span', { className: 'check-label', textContent: f }))));
 
   $('layer-list').replaceChildren(...LAYERS.slice().reverse().map((l) => el('div', { className: 'layer-item' },
     el('label', { className: 'check' },
@@ -144,6 +162,15 @@ async function main() {
   });
   renderControls(meta);
 
+  // Data outside BCP (partner data from elsewhere): open on the data's extent, from
+  // /api/meta `bounds` when the server gives it, else from the cells TileJSON's `bounds`.
+  let dataBounds = null;
+  if (!state.view && !hasWardData(meta)) {
+    const b = meta.bounds ?? (await fetchJson('/tiles/cells', 'the data extent').catch(() => null))?.bounds;
+    const wsen = Array.isArray(b) ? b : b && [b.west, b.south, b.east, b.north];
+    if (wsen?.length === 4 && wsen.every(Number.isFinite)) dataBounds = [[wsen[0], wsen[1]], [wsen[2], wsen[3]]];
+  }
+
   const basemap = typeof meta.basemap_style_url === 'string' && meta.basemap_style_url !== '';
   const map = new maplibregl.Map({
     container: 'map',
@@ -153,6 +180,7 @@ async function main() {
       : { version: 8, sources: {}, layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#dfe3dc' } }] },
     center: state.view?.center ?? INITIAL_VIEW.center,
     zoom: state.view?.zoom ?? INITIAL_VIEW.zoom,
+    ...(dataBounds ? { bounds: dataBounds, fitBoundsOptions: { padding: 30 } } : {}),
     maxZoom: 19,
     // A flat, north-up map: hexagon areas and densities are compared by eye.
     maxPitch: 0,
@@ -210,10 +238,32 @@ async function main() {
     $('month-from').value = String(list.indexOf(state.from));
     $('month-to').value = String(list.indexOf(state.to));
     $('area').value = state.area;
+    const hours = parseHours(state.hours) || { from: 0, to: 24 };
+    $('hour').value = String(hours.from);
+    $('hour-to').value = String(hours.to);
+    $('weekdays').querySelectorAll('button').forEach((b) => b.setAttribute('aria-pressed', String(state.weekdays.includes(Number(b.dataset.day)))));
+    $('flags').querySelectorAll('input').forEach((i) => { i.checked = state.flags.includes(i.value); });
     $('res').value = state.res === null ? 'auto' : String(state.res);
     $('stat-k').value = String(state.k);
     for (const l of LAYERS) $(`layer-${l.id}`).checked = state.layers.includes(l.id);
     updateMonthUi();
+    updateTimeUi();
+  }
+
+  /** Hour and weekday controls: inert (aria-disabled, still focusable) with the reason when the categories' precision does not allow them. */
+  function updateTimeUi() {
+    const allowed = timeFilters(meta, state.categories);
+    const inert = (e, off) => (off ? e.setAttribute('aria-disabled', 'true') : e.removeAttribute('aria-disabled'));
+    inert($('hour'), !allowed.hours);
+    inert($('hour-to'), !allowed.hours);
+    $('weekdays').querySelectorAll('button').forEach((b) => inert(b, !allowed.weekdays));
+    $('weekday-note').hidden = !allowed.weekdays;
+    $('time-note').textContent = allowed.reason || `Local wall-clock time of the incidents (known to the ${allowed.precision}).`;
+    const n = hoursSpanned(state.hours);
+    const h = parseHours(state.hours);
+    $('hour-range-label').textContent = !allowed.hours ? 'All hours (no hour filter)'
+      : !h ? 'All hours'
+        : `${clock(h.from)} – ${clock(h.to)}${h.to < h.from ? ' (over midnight)' : ''} · ${n} hour${n === 1 ? '' : 's'}`;
   }
 
   function updateMonthUi() {
@@ -240,6 +290,8 @@ async function main() {
       from: list[Number($('month-from').value)],
       to: list[Number($('month-to').value)],
       area: $('area').value,
+      hours: hoursParam(Number($('hour').value), Number($('hour-to').value)),
+      flags: [...$('flags').querySelectorAll('input:checked')].map((i) => i.value),
       res: $('res').value === 'auto' ? null : Number($('res').value),
       k: Number($('stat-k').value),
       layers: LAYERS.map((l) => l.id).filter((id) => $(`layer-${id}`).checked),
@@ -272,9 +324,15 @@ async function main() {
   }
 
   // ---- applying a new state
-  async function applyState(next, { moveToArea = false } = {}) {
+  async function applyState(wanted, { moveToArea = false } = {}) {
+    // Categories known only to the month drop any hour or weekday filter (the server would refuse it).
+    const next = allowedTime(meta, wanted);
+    const dropped = (wanted.hours && !next.hours) || (wanted.weekdays?.length && !next.weekdays.length);
     const changed = changedKeys(state, next);
-    if (!changed.size) return;
+    if (!changed.size) {
+      syncForm(); // e.g. "from 05:00 until 05:00" is every hour: show 00:00–24:00
+      return;
+    }
     state = next;
     syncForm();
     writeUrl();
@@ -283,14 +341,15 @@ async function main() {
       clearStatus();
       reportedErrors.clear();
       noCategoryNotice();
+      if (dropped) showStatus(`Hour and weekday filters removed. ${timeFilters(meta, state.categories).reason}`, 'info');
     }
     if (changed.has('area') && moveToArea) fitArea();
     const work = [refreshLayers(changed)];
-    if (['categories', 'months', 'area'].some((k) => changed.has(k))) {
+    if (DATA_KEYS.some((k) => changed.has(k))) {
       work.push(loadSummary());
       if (state.sel) work.push(loadDetail());
     }
-    if (['categories', 'months', 'area', 'res'].some((k) => changed.has(k))) work.push(loadTopCells());
+    if ([...DATA_KEYS, 'res'].some((k) => changed.has(k))) work.push(loadTopCells());
     await Promise.all(work);
   }
 
@@ -306,7 +365,10 @@ async function main() {
   $('filters').addEventListener('submit', (e) => e.preventDefault());
   $('filters').addEventListener('change', (e) => {
     const id = e.target.id;
-    if (id === 'hour' || id === 'weekday') return;
+    if (e.target.getAttribute('aria-disabled') === 'true') { // cannot happen by hand; undo if it does
+      syncForm();
+      return;
+    }
     if (id === 'month-from' || id === 'month-to') stopPlay();
     applyState(stateFromForm(), { moveToArea: id === 'area' });
   });
@@ -319,11 +381,21 @@ async function main() {
       updateMonthUi();
     });
   }
-  for (const id of ['hour', 'weekday']) {
-    // Present for the day timestamped data arrives; until then they cannot change.
-    $(id).addEventListener('mousedown', (e) => e.preventDefault());
-    $(id).addEventListener('keydown', (e) => { if (e.key !== 'Tab') e.preventDefault(); });
+  for (const id of ['hour', 'hour-to']) {
+    // While unavailable (aria-disabled) the selects stay focusable, so the reason is read
+    // out, but cannot change.
+    const inert = () => $(id).getAttribute('aria-disabled') === 'true';
+    $(id).addEventListener('mousedown', (e) => { if (inert()) e.preventDefault(); });
+    $(id).addEventListener('keydown', (e) => { if (inert() && e.key !== 'Tab') e.preventDefault(); });
   }
+  // Weekday toggles: none pressed is every day; pressing the seventh goes back to that.
+  $('weekdays').addEventListener('click', (e) => {
+    const button = e.target.closest('button[data-day]');
+    if (!button || button.getAttribute('aria-disabled') === 'true') return;
+    const d = Number(button.dataset.day);
+    const days = state.weekdays.includes(d) ? state.weekdays.filter((x) => x !== d) : [...state.weekdays, d].sort((a, b) => a - b);
+    applyState({ ...state, weekdays: days.length === 7 ? [] : days });
+  });
   const setCategories = (slugs) => applyState({ ...state, categories: meta.categories.map((c) => c.slug).filter((s) => slugs.includes(s)) });
   $('cat-all').addEventListener('click', () => setCategories(meta.categories.map((c) => c.slug)));
   $('cat-none').addEventListener('click', () => setCategories([]));
@@ -335,7 +407,8 @@ async function main() {
   let lastSummary = null;
   function renderSummaryHeader() {
     const names = meta.categories.filter((c) => state.categories.includes(c.slug)).map((c) => c.name);
-    $('sum-desc').textContent = `${listNames(names, { all: meta.categories.length })} · ${rangeLabel(state.from, state.to)} · ${areaName(meta, state.area)}`;
+    $('sum-desc').textContent = [listNames(names, { all: meta.categories.length }), rangeLabel(state.from, state.to), timeLabel(state), areaName(meta, state.area)]
+      .filter(Boolean).join(' · ');
   }
   function changeLine(s) {
     const prev = s.previous || {};
@@ -361,6 +434,7 @@ async function main() {
       destroySummaryChart();
       destroySummaryChart = () => {};
       $('sum-chart').replaceChildren();
+      $('sum-week').replaceChildren(el('p', { className: 'note', textContent: 'No category selected.' }));
       return;
     }
     try {
@@ -373,10 +447,12 @@ async function main() {
       // While playing, the chart keeps the whole range with the month on show picked out.
       destroySummaryChart = monthlyChart($('sum-chart'), playing?.byMonth || s.by_month,
         { label: 'Incidents per month in the selection', height: 86, highlight: playing ? state.from : null });
+      hourOfWeekChart($('sum-week'), s.hour_of_week, { label: 'Incidents in the selection by hour of the week' });
     } catch (err) {
       if (generation !== summaryGeneration) return;
       $('sum-incidents').textContent = '–';
       $('sum-change').textContent = 'Summary unavailable.';
+      $('sum-week').replaceChildren();
       showStatus(err.message);
     }
   }
@@ -480,7 +556,12 @@ async function main() {
       $('detail-sub').textContent = view.subtitle || '';
       // Visible layers may add what they know of the place (e.g. a cell's statistics).
       const extra = LAYERS.filter((l) => l.detailFacts && isVisible(l)).flatMap((l) => l.detailFacts(ctx, sel));
-      renderDetail($('detail-body'), { ...view, facts: [['Months', rangeLabel(state.from, state.to)], ...(view.facts || []), ...extra] });
+      const when = timeLabel(state);
+      renderDetail($('detail-body'), {
+        ...view,
+        facts: [['Months', rangeLabel(state.from, state.to)], ...(when ? [['Filters', when]] : []), ...(view.facts || []), ...extra],
+        locationNote: meta.time_precision === 'month' ? undefined : null,
+      });
       if (popup?.needsContent && kind.popup) popup.setDOMContent(kind.popup(ctx, view.data, id));
     } catch (err) {
       if (generation === detailGeneration) renderDetailMessage($('detail-body'), err.message, 'error');
@@ -555,7 +636,8 @@ async function main() {
         const res = ctx.displayedRes();
         const title = [
           'hexwatch · incident hotspots',
-          `${listNames(names, { max: 4, all: meta.categories.length })} · ${rangeLabel(state.from, state.to)} · ${areaName(meta, state.area)}`,
+          [listNames(names, { max: 4, all: meta.categories.length }), rangeLabel(state.from, state.to), timeLabel(state), areaName(meta, state.area)]
+            .filter(Boolean).join(' · '),
           [lastSummary && state.categories.length ? `${fmtInt.format(lastSummary.incidents)} incidents` : null,
             `H3 resolution ${res}${state.res === null ? '' : ' (pinned)'}`, `data version ${meta.data_version}`].filter(Boolean).join(' · '),
         ];

@@ -66,8 +66,10 @@ const EDGE_M = { 5: 9854, 6: 3725, 7: 1406, 8: 531, 9: 201, 10: 76, 11: 28.7, 12
 const META = {
   data_version: 1,
   time_precision: 'month',
+  flags: [],
+  time_filters: { hours: 'hours=22-3 (local wall-clock time); needs times to the hour', weekdays: 'weekdays=fri,sat; needs dates' },
   months: { first: MONTHS[0], last: MONTHS.at(-1), list: MONTHS },
-  categories: CATEGORIES,
+  categories: CATEGORIES.map((c) => ({ ...c, time_precision: 'month' })),
   counts: { incidents: 55863, in_bcp: 34900, outside_every_ward: 20963 },
   areas: [{ id: 'bcp', name: 'Bournemouth, Christchurch and Poole' },
     ...WARDS.map((w) => ({ id: `ward:${w.properties.code}`, name: w.properties.name }))],
@@ -299,6 +301,8 @@ function fakePlace(q, share, seed) {
     count,
     by_category: byCategory.map(({ slug, name, count: n }) => ({ slug, name, count: n })).sort((a, b) => b.count - a.count),
     by_month: byMonth,
+    // police.uk shape: known to the month only, so no hour-of-week profile.
+    hour_of_week: { available: false, reason: 'no selected incident has a time finer than the month (police.uk gives the month only)', month_only: count },
     top_locations: ['Shopping Area', 'Post Office Road', 'Gervis Place', 'Parking Area']
       .map((street, i) => ({ location: `On or near ${street}`, count: Math.floor(count / (3 + 2 * i)), points: 1 + (i === 0 ? 2 : 0) })),
   };
@@ -317,7 +321,7 @@ function fakeSummary(q) {
     incidents: place.count, months_selected: months.length, from: q.from, to: q.to,
     previous: { from: pFrom, to: pTo, incidents: prev, available },
     change: available ? { absolute: place.count - prev, percent: prev ? (100 * (place.count - prev)) / prev : null } : null,
-    by_category: place.by_category, by_month: place.by_month, data_version: META.data_version,
+    by_category: place.by_category, by_month: place.by_month, hour_of_week: place.hour_of_week, data_version: META.data_version,
   };
 }
 

@@ -1,11 +1,11 @@
 // Layer "H3 cells": incident density on the H3 grid, from the server's vector tiles.
-// The colour classes are chosen once per selection (categories and area) from the peak
-// resolution-9 density over every month in the data, so they hold at every zoom,
-// resolution and month range, and while the month player runs.
+// The colour classes are chosen once per selection (categories, flags and area) from the
+// peak resolution-9 density over every month, hour and weekday in the data, so they hold at
+// every zoom, resolution, month range and time-of-day filter, and while the month player runs.
 
 import { apiUrl, queryString } from '../lib/api.js';
 import { classLabels, ladderBreaks, MAGMA_8, stepExpression } from '../lib/scale.js';
-import { filterPairs } from '../lib/state.js';
+import { filterPairs, scalePairs } from '../lib/state.js';
 import { el, fmtInt, fmtRate } from '../lib/util.js';
 
 const MINZOOM = 5;
@@ -19,11 +19,9 @@ let scaleGeneration = 0;
 const tileUrl = (ctx) => `${location.origin}/tiles/cells/{z}/{x}/{y}?${queryString(filterPairs(ctx.state, { res: true }))}`;
 const fillColour = () => stepExpression('density_per_km2_month', breaks, MAGMA_8);
 
-/** The peak density of the selection at the reference resolution, over all months. */
+/** The peak density of the selection at the reference resolution, over all months, hours and weekdays. */
 async function selectionPeak(ctx) {
-  const { first, last } = ctx.meta.months;
-  const pairs = [['method', 'count'], ['res', String(REFERENCE_RES)], ['limit', '1'],
-    ...filterPairs({ ...ctx.state, from: first, to: last })];
+  const pairs = [['method', 'count'], ['res', String(REFERENCE_RES)], ['limit', '1'], ...scalePairs(ctx.meta, ctx.state)];
   const body = await ctx.fetchJson(apiUrl('/api/hotspots', pairs), 'the colour classes');
   return Number(body.features?.[0]?.properties?.density_per_km2_month) || 0;
 }
@@ -102,7 +100,7 @@ export default {
   async refresh(ctx, changed) {
     if (!ctx.state.categories.length) return;
     const { map } = ctx;
-    if (changed.has('init') || changed.has('categories') || changed.has('area')) {
+    if (['init', 'categories', 'flags', 'area'].some((k) => changed.has(k))) {
       const generation = ++scaleGeneration;
       const peak = await selectionPeak(ctx);
       if (generation !== scaleGeneration) return; // a newer selection is on its way
@@ -110,7 +108,7 @@ export default {
       map.setPaintProperty('cells-fill', 'fill-color', fillColour());
     }
     // Change the tiles only once the classes for the new selection are in place.
-    if (['init', 'categories', 'months', 'area', 'res'].some((k) => changed.has(k))) {
+    if (['init', 'categories', 'months', 'time', 'flags', 'area', 'res'].some((k) => changed.has(k))) {
       map.getSource('cells').setTiles([tileUrl(ctx)]);
     }
   },

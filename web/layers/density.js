@@ -23,7 +23,7 @@ let failure = null;
 let loading = false;
 let generation = 0;
 
-const keyOf = (ctx) => JSON.stringify([ctx.state.categories, ctx.state.from, ctx.state.to, ctx.state.area]);
+const keyOf = (ctx) => JSON.stringify(filterPairs(ctx.state));
 const tileJsonUrl = (ctx) => apiUrl('/tiles/density', filterPairs(ctx.state));
 /** The server's tile template for the current filters (the TileJSON gives the same one). */
 const fallbackTiles = (ctx) => `${location.origin}${apiUrl('/tiles/density/{z}/{x}/{y}', filterPairs(ctx.state))}`;

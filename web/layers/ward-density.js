@@ -1,10 +1,10 @@
 // Layer "Ward density": a choropleth of the wards in incidents per km² per month, from
 // /api/wards?format=geojson. Off by default. Its classes, like the cells', are chosen once
-// per category selection (peak ward density over every month in the data).
+// per category and flag selection (peak ward density over every month, hour and weekday).
 
 import { apiUrl } from '../lib/api.js';
 import { classLabels, ladderBreaks, PUBU_6, stepExpression } from '../lib/scale.js';
-import { filterPairs } from '../lib/state.js';
+import { filterPairs, scalePairs } from '../lib/state.js';
 
 const EMPTY = { type: 'FeatureCollection', features: [] };
 const BREAKS = PUBU_6.length - 1;
@@ -13,7 +13,7 @@ const WARD_FIT = { minTop: 1, fit: 'below' };
 let breaks = ladderBreaks(30, BREAKS, WARD_FIT);
 let dataGeneration = 0;
 let stale = true; // data not fetched for the current filters (the layer was hidden)
-let scaleKey = null; // the categories the classes were chosen for
+let scaleKey = null; // the categories and flags the classes were chosen for
 
 const fillColour = () => stepExpression('density_per_km2_month', breaks, PUBU_6);
 
@@ -34,17 +34,16 @@ export default {
   ],
 
   async refresh(ctx, changed) {
-    if (['init', 'categories', 'months'].some((k) => changed.has(k))) stale = true;
+    if (['init', 'categories', 'months', 'time', 'flags'].some((k) => changed.has(k))) stale = true;
     // Fetch only while shown; switching the layer on (a 'layers' change) catches up.
     if (!stale || !ctx.isOn('ward-density') || !ctx.state.categories.length) return;
     const generation = ++dataGeneration;
-    const { first, last } = ctx.meta.months;
-    const key = ctx.state.categories.join(',');
+    const key = JSON.stringify([ctx.state.categories, ctx.state.flags]);
     const scaleNeeded = key !== scaleKey;
     const [data, all] = await Promise.all([
       ctx.fetchJson(apiUrl('/api/wards', [...filterPairs(ctx.state, { area: false }), ['format', 'geojson']]), 'the ward densities'),
       scaleNeeded
-        ? ctx.fetchJson(apiUrl('/api/wards', filterPairs({ ...ctx.state, from: first, to: last }, { area: false })), 'the ward colour classes')
+        ? ctx.fetchJson(apiUrl('/api/wards', scalePairs(ctx.meta, ctx.state, { area: false })), 'the ward colour classes')
         : null,
     ]);
     if (generation !== dataGeneration) return;
@@ -65,7 +64,7 @@ export default {
       title: 'Ward density',
       unit: 'Incidents per km² per month',
       classes: PUBU_6.map((colour, i) => ({ colour, label: labels[i] })).reverse(),
-      notes: ['Fixed classes for this selection of categories.'],
+      notes: ['Fixed classes for this selection of categories (and flags).'],
     };
   },
 

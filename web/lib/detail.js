@@ -5,6 +5,9 @@
 
 import { monthlyChart } from './chart.js';
 import { el, fmtInt, fmtRate } from './util.js';
+import { hourOfWeekChart } from './week.js';
+
+const POLICE_UK_LOCATIONS = 'police.uk publishes each incident at the nearest of a set of anonymous map points, described “On or near …”.';
 
 let destroyChart = () => {};
 
@@ -21,7 +24,9 @@ const table = (caption, head, rows, { bars = false } = {}) => {
 
 /**
  * Fills `body` with the details of `view`:
- *   { data: API answer, facts: [[label, value]…] (extra rows), note, actions: [{label, run}] }.
+ *   { data: API answer, facts: [[label, value]…] (extra rows), note, actions: [{label, run}],
+ *     locationNote (under the top locations; undefined: police.uk's, null: none) }.
+ * The hour-of-week grid comes from `data.hour_of_week` (or its reason when unavailable).
  */
 export function renderDetail(body, view) {
   destroyChart();
@@ -34,6 +39,8 @@ export function renderDetail(body, view) {
     ...(view.facts || []),
   ];
   const chartHost = el('div', { className: 'chart-host' });
+  const weekHost = el('div', { className: 'chart-host how-host', attrs: { 'data-testid': 'detail-week' } });
+  if (d.hour_of_week !== undefined) hourOfWeekChart(weekHost, d.hour_of_week, { label: 'Incidents here by hour of the week' });
   const cats = (d.by_category || []).filter((c) => c.count > 0);
   const locations = d.top_locations || [];
   const wards = d.wards || [];
@@ -45,6 +52,8 @@ export function renderDetail(body, view) {
       el('button', { type: 'button', className: 'btn', textContent: a.label, onclick: a.run }))) : null,
     el('h3', { textContent: 'Monthly trend' }),
     chartHost,
+    d.hour_of_week !== undefined ? el('h3', { textContent: 'Hour of the week' }) : null,
+    d.hour_of_week !== undefined ? weekHost : null,
     el('h3', { textContent: 'By category' }),
     cats.length ? table('Incidents by category', ['Category', 'Incidents'], cats.map((c) => [c.name, c.count]), { bars: true })
       : el('p', { className: 'note', textContent: 'No incidents for this selection.' }),
@@ -54,7 +63,7 @@ export function renderDetail(body, view) {
       el('span', { textContent: l.location }),
       l.points > 1 ? el('span', { className: 'points', textContent: ` (${l.points} map points)` }) : null)))
       : el('p', { className: 'note', textContent: 'No locations for this selection.' }),
-    el('p', { className: 'note', textContent: 'police.uk publishes each incident at the nearest of a set of anonymous map points, described “On or near …”.' }),
+    view.locationNote === null ? null : el('p', { className: 'note', textContent: view.locationNote ?? POLICE_UK_LOCATIONS }),
     wards.length ? el('h3', { textContent: wards.length > 1 ? 'Wards' : 'Ward' }) : null,
     wards.length ? table('Incidents by ward', ['Ward', 'Incidents'], wards.map((w) => [w.name, w.count])) : null,
   ];

@@ -66,7 +66,7 @@ export function statLayer(spec) {
 
   const tileUrl = (ctx) => `${location.origin}/tiles/cells/{z}/{x}/{y}?${queryString(
     [['method', method], ['k', String(ctx.state.k)], ...filterPairs(ctx.state, { res: true })])}`;
-  const keyOf = (ctx) => JSON.stringify([ctx.state.categories, ctx.state.from, ctx.state.to, ctx.state.area, statRes(ctx), ctx.state.k]);
+  const keyOf = (ctx) => JSON.stringify([filterPairs(ctx.state), statRes(ctx), ctx.state.k]);
 
   /** Fetches the class counts for what is on screen, once per selection, resolution and k. */
   async function loadSummary(ctx) {
@@ -176,7 +176,7 @@ export function statLayer(spec) {
 
     async refresh(ctx, changed) {
       if (!ctx.state.categories.length) return;
-      if (['init', 'categories', 'months', 'area', 'res', 'k'].some((k) => changed.has(k))) {
+      if (['init', 'categories', 'months', 'time', 'flags', 'area', 'res', 'k'].some((k) => changed.has(k))) {
         ctx.map.getSource(source).setTiles([tileUrl(ctx)]);
       }
       await loadSummary(ctx);

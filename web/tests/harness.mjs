@@ -22,7 +22,8 @@ import { chromium } from 'playwright-core';
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const ARTIFACTS = join(REPO, 'web/tests/artifacts');
 export const CHROMIUM = process.env.HEXWATCH_CHROMIUM || '/usr/bin/chromium';
-export const SERVER_BIN = join(REPO, 'target/debug/hexwatch');
+// HEXWATCH_SERVER_BIN points the tests at another build (e.g. while the tree does not compile).
+export const SERVER_BIN = process.env.HEXWATCH_SERVER_BIN ? resolve(process.env.HEXWATCH_SERVER_BIN) : join(REPO, 'target/debug/hexwatch');
 // Headless WebGL without a GPU: Chromium only offers SwiftShader's software GL when asked.
 export const CHROMIUM_ARGS = [
   '--headless=new', '--no-sandbox',
@@ -44,16 +45,42 @@ export function browserSkipReason() {
 }
 
 /**
+ * Runs `hexwatch --store <store> ingest <args…>` (e.g. ['--mapping', 'data/…/mapping.toml',
+ * 'data/…/file.csv.gz']) from the repository root and resolves with its output; rejects with
+ * the output when it fails.
+ */
+export function ingest(store, args, env = process.env) {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(SERVER_BIN, ['--store', store, 'ingest', ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => { output += chunk; });
+    child.stderr.on('data', (chunk) => { output += chunk; });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => (code === 0 ? resolveRun(output)
+      : reject(new Error(`hexwatch ingest ${args.join(' ')} failed (${code ?? signal}):\n${output.slice(-3000)}`))));
+  });
+}
+
+/**
  * Starts `target/debug/hexwatch serve` on a free port with a fresh store in a temporary
  * directory (it ingests data/ on first start), and resolves with its URL once it prints
  * "open the map at http://…/". `serveArgs` are added to `hexwatch serve`'s arguments.
- * `stop()` ends it and removes the store.
+ * `ingestArgs` is a list of argument lists, each run as `hexwatch --store <store> ingest …`
+ * into the fresh store before it is served (pair it with serveArgs ['--no-auto-ingest'] to
+ * serve that data alone). `stop()` ends it and removes the store.
  */
-export async function startServer({ serveArgs = [] } = {}) {
+export async function startServer({ serveArgs = [], ingestArgs = [] } = {}) {
   if (!existsSync(SERVER_BIN)) throw new Error(`${SERVER_BIN} is missing: run \`cargo build -p hexwatch\` first (scripts/test.sh does)`);
   const dir = mkdtempSync(join(tmpdir(), 'hexwatch-browser-'));
   const env = { ...process.env };
   for (const k of ['HEXWATCH_STORE', 'HEXWATCH_BIND', 'HEXWATCH_PUBLIC_URL']) delete env[k];
+  const ingestOutput = [];
+  try {
+    for (const args of ingestArgs) ingestOutput.push(await ingest(join(dir, 's.sqlite3'), args, env));
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   const child = spawn(SERVER_BIN,
     ['--store', join(dir, 's.sqlite3'), 'serve', '--bind', '127.0.0.1:0', '--data-dir', 'data', '--web-dir', 'web', ...serveArgs],
     { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -79,6 +106,7 @@ export async function startServer({ serveArgs = [] } = {}) {
   return {
     url,
     output: () => output,
+    ingestOutput,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGINT'); // graceful shutdown
@@ -112,15 +140,16 @@ export async function launchBrowser() {
 
 /**
  * Registers before/after hooks that start the server (with `serveArgs`, e.g.
- * ['--basemap-style-url', '/tests/fixtures/basemap-style.json']) and the browser once for the file.
+ * ['--basemap-style-url', '/tests/fixtures/basemap-style.json'], and `ingestArgs`, see
+ * startServer) and the browser once for the file.
  * Returns a handle filled in by `before`: { server, browser, skip }. Pass `hw.skip` as the
  * tests' skip option so a machine without Chromium skips (or, in CI, fails) cleanly.
  */
-export function useHexwatch({ serveArgs = [] } = {}) {
+export function useHexwatch({ serveArgs = [], ingestArgs = [] } = {}) {
   const hw = { server: null, browser: null, skip: browserSkipReason() };
   before(async () => {
     if (hw.skip) return;
-    hw.server = await startServer({ serveArgs });
+    hw.server = await startServer({ serveArgs, ingestArgs });
     hw.browser = await launchBrowser();
   });
   after(async () => {

@@ -159,3 +159,39 @@ test('exports: map PNG with legend, cells and wards as CSV and GeoJSON', { skip 
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('police.uk data: hour and weekday controls are inert with the reason, and the API refuses them', { skip }, async () => {
+  // A link asking for time filters the data cannot answer: they are dropped, not sent.
+  const { page, errors } = await openMap(hw, '?category=anti-social-behaviour&from=2025-01&to=2025-12&area=bcp&hours=22-3&weekdays=fri,sat');
+  const params = new URL(page.url()).searchParams;
+  assert.deepEqual([params.get('hours'), params.get('weekdays')], [null, null]);
+  assert.equal(await statusError(page), null);
+  for (const id of ['#hour', '#hour-to']) assert.equal(await page.locator(id).getAttribute('aria-disabled'), 'true', id);
+  assert.equal(await page.locator('#weekdays button[aria-disabled="true"]').count(), 7);
+  const note = await page.locator('#time-note').textContent();
+  assert.match(note, /police\.uk gives the month only/);
+  assert.ok(await page.locator('#time-note').isVisible());
+  assert.equal(await page.locator('#fs-flags').isVisible(), false, 'no flags in police.uk data');
+
+  // Neither a click nor the keyboard changes them.
+  const before = page.url();
+  await page.getByRole('button', { name: 'Fri', exact: true }).click({ force: true }); // force: Playwright waits for aria-disabled controls
+  await page.locator('#hour').focus();
+  await page.keyboard.press('ArrowDown');
+  await waitForMapIdle(page);
+  assert.equal(page.url(), before);
+  assert.equal(await page.getByRole('button', { name: 'Fri', exact: true }).getAttribute('aria-pressed'), 'false');
+  assert.equal(await page.locator('#hour').inputValue(), '0');
+
+  // The summary's hour-of-week part gives the server's reason instead of a grid.
+  assert.equal(await page.locator('#sum-week rect.how-cell').count(), 0);
+  assert.match(await page.locator('#sum-week [data-testid="how-reason"]').textContent(), /month only/);
+  // And the API answers a 400 naming the parameter and the month precision.
+  const response = await fetch(new URL('api/summary?category=anti-social-behaviour&hours=22-3', hw.server.url));
+  assert.equal(response.status, 400);
+  const body = await response.json();
+  assert.equal(body.parameter, 'hours');
+  assert.match(body.error, /month/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -95,3 +95,48 @@ test('statistics layers: conventional colours for every server class', async () 
   assert.deepEqual(PATTERNS.map((p) => p.key), [...kinds.map((k) => `${k}-hot`), ...kinds.map((k) => `${k}-cold`), 'none']);
   assert.equal(new Set(PATTERNS.map((p) => p.colour)).size, 17);
 });
+
+test('time of day, weekdays and flags: URL, server parameters and what each precision allows', async () => {
+  const { canonicalHours, hoursParam, parseWeekdays, timeFilters, timeLabel, weekdaysParam } = await import('../lib/state.js');
+  assert.equal(hoursParam(22, 3), '22-3');
+  assert.equal(hoursParam(8, 24), '8-24');
+  assert.equal(hoursParam(0, 24), null, 'the whole day is no filter');
+  assert.equal(hoursParam(5, 5), null, 'from 05:00 until 05:00 is the whole day too');
+  assert.deepEqual(['22-3', '5', '0-24', '25-3', 'x'].map(canonicalHours), ['22-3', '5-6', null, null, null]);
+  assert.deepEqual(parseWeekdays('fri,sat'), [4, 5]);
+  assert.deepEqual(parseWeekdays('sat-mon'), [0, 5, 6]);
+  assert.equal(parseWeekdays('funday'), null);
+  assert.equal(weekdaysParam([4, 5]), 'fri,sat');
+  assert.equal(weekdaysParam([0, 1, 2, 3, 4, 5, 6]), null, 'every day is no filter');
+
+  const partner = {
+    ...META,
+    time_precision: 'month',
+    flags: ['residence'],
+    categories: [...META.categories.map((c) => ({ ...c, time_precision: 'month' })), { slug: 'assault', name: 'Assault', time_precision: 'minute' }],
+  };
+  const s = stateFromUrl(partner, '?category=assault&hours=22-3&weekdays=fri,sat&flag=residence,bogus', OPTS);
+  assert.deepEqual([s.hours, s.weekdays, s.flags], ['22-3', [4, 5], ['residence']]);
+  assert.deepEqual(filterPairs(s).slice(0, 6).map(([k]) => k), ['category', 'from', 'to', 'hours', 'weekdays', 'flag']);
+  assert.match(urlQuery(s, map), /&hours=22-3&weekdays=fri,sat&flag=residence&area=bcp&/);
+  assert.equal(timeLabel(s), 'Fri, Sat · 22:00–03:00 · flag residence');
+  assert.deepEqual([...changedKeys(s, { ...s, hours: null })], ['time']);
+  assert.deepEqual([...changedKeys(s, { ...s, flags: [] })], ['flags']);
+
+  // police.uk categories are known to the month: no hour or weekday filter, and the reason.
+  const dorset = stateFromUrl(partner, '?category=drugs,assault&hours=22-3&weekdays=fri', OPTS);
+  assert.deepEqual([dorset.hours, dorset.weekdays], [null, []]);
+  const t = timeFilters(partner, ['drugs']);
+  assert.deepEqual([t.hours, t.weekdays, t.precision], [false, false, 'month']);
+  assert.match(t.reason, /police\.uk data has month precision \(police\.uk gives the month only/);
+  assert.deepEqual([timeFilters(partner, ['assault']).hours, timeFilters(partner, ['assault']).reason], [true, null]);
+  const daily = { ...partner, categories: [{ slug: 'assault', name: 'Assault', time_precision: 'day' }] };
+  assert.deepEqual([timeFilters(daily, ['assault']).hours, timeFilters(daily, ['assault']).weekdays], [false, true]);
+});
+
+test('data outside BCP: no area filter, all data by default', () => {
+  const elsewhere = { ...META, counts: { incidents: 10, in_bcp: 0 } };
+  const s = stateFromUrl(elsewhere, '?area=bcp', OPTS);
+  assert.equal(s.area, 'all');
+  assert.equal(stateFromUrl({ ...META, counts: { in_bcp: 5 } }, '', OPTS).area, 'bcp');
+});
