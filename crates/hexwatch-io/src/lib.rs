@@ -19,6 +19,7 @@
 //! - [`WardSet`]: ward boundaries from GeoJSON, projected for point-in-polygon.
 //! - [`hotspots_geojson`]: ranked H3 cells as GeoJSON; [`cells_csv`], [`wards_csv`]: exports.
 
+mod alerting;
 mod api_ingest;
 mod bng;
 mod geojson_out;
@@ -32,6 +33,7 @@ mod tables_out;
 mod time;
 mod wards;
 
+pub use alerting::{AlertSettings, StoredAlert, compute_alerts};
 pub use api_ingest::{Batch, BodyError, BodyFormat, ingest_body};
 pub use bng::{BngProjector, ProjectionError};
 pub use geojson_out::hotspots_geojson;

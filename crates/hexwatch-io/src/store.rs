@@ -9,7 +9,7 @@ use hexwatch_core::{
 use rusqlite::{Connection, OptionalExtension};
 
 /// The schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Migrations in order: `MIGRATIONS[i]` takes a store from version `i` to `i + 1`.
 const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
@@ -78,6 +78,30 @@ ALTER TABLE ingests ADD COLUMN ambiguous_times INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE ingests ADD COLUMN nonexistent_times INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE ingests ADD COLUMN removed INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE ingests ADD COLUMN changed INTEGER NOT NULL DEFAULT 0;
+",
+    r"
+-- 3: hotspot alerts with their status (open, acknowledged, closed, expired).
+CREATE TABLE alerts (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    category TEXT NOT NULL,
+    period TEXT NOT NULL,
+    period_index INTEGER NOT NULL,
+    observed INTEGER NOT NULL,
+    expected REAL NOT NULL,
+    ratio REAL,
+    p REAL NOT NULL,
+    q REAL NOT NULL,
+    method TEXT NOT NULL,
+    seasonality TEXT NOT NULL,
+    first_raised TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'open',
+    note TEXT,
+    acknowledged_at TEXT,
+    raised_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE INDEX alerts_period ON alerts(period_index, status);
 ",
 ];
 

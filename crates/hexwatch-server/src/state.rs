@@ -45,6 +45,9 @@ pub struct ServerConfig {
     pub basemap_style_url: Option<String>,
     /// The bearer token `POST /api/incidents` requires; `None` disables writes (403).
     pub write_token: Option<WriteToken>,
+    /// What the alerts watch (cells at resolution 9 for ASB and violence, and ward ×
+    /// category, by default).
+    pub alerts: hexwatch_io::AlertSettings,
 }
 
 /// A secret bearer token: compared in constant time, never printed (`Debug` shows `***`).
@@ -145,6 +148,7 @@ impl ServerConfig {
             attribution: DEFAULT_ATTRIBUTION.to_owned(),
             basemap_style_url: None,
             write_token: None,
+            alerts: hexwatch_io::AlertSettings::default(),
         }
     }
 }
@@ -156,6 +160,9 @@ pub enum StateError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The alert statistics failed.
+    #[error("alerts: {0}")]
+    Alerts(String),
 }
 
 /// Everything computed from one version of the store.
@@ -341,7 +348,32 @@ impl AppState {
             events: EventLog::new(),
             write_lock: std::sync::Mutex::new(()),
         };
-        Ok(Self(Arc::new(inner)))
+        let state = Self(Arc::new(inner));
+        // Alerts of the data as loaded (new ones since the last run are recorded as open).
+        state.refresh_alerts()?;
+        Ok(state)
+    }
+
+    /// Computes the alerts of the current data (cells and wards; none without ward
+    /// boundaries), records them in the store, and sends an `alert` event for each new one.
+    /// Returns the new alerts' ids.
+    ///
+    /// # Errors
+    /// [`StateError::Store`], or [`StateError::Alerts`] when the statistics fail.
+    pub fn refresh_alerts(&self) -> Result<Vec<String>, StateError> {
+        let snapshot = self.snapshot();
+        let Some(wards) = snapshot.wards.as_ref() else { return Ok(Vec::new()) };
+        let alerts = hexwatch_io::compute_alerts(&snapshot.table, wards, &self.0.config.alerts)
+            .map_err(StateError::Alerts)?;
+        let mut store = Store::open(&self.0.config.store_path)?;
+        let new = store.record_alerts(&alerts)?;
+        if !new.is_empty() {
+            let stored = store.alerts(None, None, None)?;
+            for a in stored.iter().filter(|a| new.contains(&a.id)) {
+                self.0.events.publish("alert", serde_json::to_string(a).unwrap_or_default());
+            }
+        }
+        Ok(new)
     }
 
     /// Rebuilds the table after incidents at `changed` (lon, lat) were added or removed,

@@ -6,6 +6,7 @@
     reason = "a command-line program reports on its terminal"
 )]
 
+mod alerts;
 mod density;
 mod generate;
 mod hotspots;
@@ -42,6 +43,8 @@ enum Command {
     Density(density::DensityArgs),
     /// Write the top H3 cells by incident count as GeoJSON.
     Hotspots(hotspots::HotspotsArgs),
+    /// Print the hotspot alerts of one month (cells and ward × category).
+    Alerts(alerts::AlertsArgs),
     /// Write seeded synthetic incidents (Gaussian hotspots over a uniform background) as a
     /// data.police.uk street CSV.
     Generate(generate::GenerateArgs),
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
         Command::Ingest(args) => ingest::run(&cli.store, &args),
         Command::Delete(args) => ingest::run_delete(&cli.store, &args),
         Command::Hotspots(args) => hotspots::run(&cli.store, &args),
+        Command::Alerts(args) => alerts::run(&cli.store, &args),
         Command::Density(args) => density::run(&cli.store, &args),
         Command::Generate(args) => generate::run(&args),
     };

@@ -115,8 +115,10 @@ pub(super) async fn post_incidents(
             0
         };
         let data_version = st.snapshot().data_version;
+        let mut new_alerts = Vec::new();
         if report.accepted > 0 {
             st.0.events.publish("data-version", json!({ "data_version": data_version }).to_string());
+            new_alerts = st.refresh_alerts().map_err(|e| ApiError::internal(&e))?;
         }
         let rejected: Vec<_> = report
             .rejected
@@ -132,6 +134,7 @@ pub(super) async fn post_incidents(
             "rejected": rejected,
             "data_version": data_version,
             "tiles_purged": purged,
+            "new_alerts": new_alerts,
         }))
     })
     .await
@@ -172,4 +175,131 @@ pub(super) async fn events(
         _ => None,
     });
     Ok(Sse::new(replay.chain(live)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// `GET /api/alerts?status=open&period=2025-09&kind=cell|ward`: stored alerts as a GeoJSON
+/// FeatureCollection, each with its cell or ward polygon and its figures (observed,
+/// expected, ratio, p, q, method, seasonality, first raised, status, note).
+pub(super) async fn alerts(
+    State(state): State<AppState>,
+    query: Result<Query<Pairs>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let pairs = query_pairs(query)?;
+    let (mut status, mut period, mut kind) = (None, None, None);
+    for (k, v) in &pairs {
+        match k.as_str() {
+            "status" if ["open", "acknowledged", "closed", "expired"].contains(&v.as_str()) => {
+                status = Some(v.clone())
+            }
+            "status" => {
+                return Err(ApiError::bad_parameter(
+                    "status",
+                    "status: open, acknowledged, closed or expired",
+                ));
+            }
+            "period" => {
+                v.parse::<hexwatch_core::YearMonth>()
+                    .map_err(|e| ApiError::bad_parameter("period", e.to_string()))?;
+                period = Some(v.clone());
+            }
+            "kind" if v == "cell" || v == "ward" => kind = Some(v.clone()),
+            "kind" => return Err(ApiError::bad_parameter("kind", "kind: cell or ward")),
+            other => {
+                return Err(ApiError::bad_parameter(
+                    other,
+                    format!("unknown parameter {other:?}; /api/alerts takes status, period, kind"),
+                ));
+            }
+        }
+    }
+    let st = state.clone();
+    let body = tokio::task::spawn_blocking(move || -> Result<serde_json::Value, ApiError> {
+        let store = Store::open(&st.0.config.store_path).map_err(|e| ApiError::internal(&e))?;
+        let list = store
+            .alerts(status.as_deref(), period.as_deref(), kind.as_deref())
+            .map_err(|e| ApiError::internal(&e))?;
+        let features: Vec<serde_json::Value> = list
+            .into_iter()
+            .map(|a| {
+                let geometry = geometry_of(&st, &a.kind, &a.unit);
+                json!({ "type": "Feature", "id": a.id, "geometry": geometry, "properties": a })
+            })
+            .collect();
+        Ok(json!({
+            "type": "FeatureCollection",
+            "features": features,
+            "method": hexwatch_core::alerts::METHOD,
+            "data_version": st.snapshot().data_version,
+        }))
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e))??;
+    Ok(([(header::CONTENT_TYPE, "application/geo+json")], body.to_string()).into_response())
+}
+
+/// The polygon of an alert's cell or ward as GeoJSON (`null` when unknown).
+fn geometry_of(state: &AppState, kind: &str, unit: &str) -> serde_json::Value {
+    match kind {
+        "cell" => unit.parse::<h3o::CellIndex>().map_or(serde_json::Value::Null, |cell| {
+            let mut ring: Vec<[f64; 2]> = cell.boundary().iter().map(|ll| [ll.lng(), ll.lat()]).collect();
+            if let Some(first) = ring.first().copied() {
+                ring.push(first);
+            }
+            json!({ "type": "Polygon", "coordinates": [ring] })
+        }),
+        _ => state
+            .0
+            .config
+            .wards
+            .as_ref()
+            .and_then(|w| {
+                w.outlines.features.iter().find(|f| {
+                    f.properties.as_ref().and_then(|p| p.get("code")).and_then(|c| c.as_str()) == Some(unit)
+                })
+            })
+            .and_then(|f| f.geometry.as_ref())
+            .and_then(|g| serde_json::to_value(g).ok())
+            .unwrap_or(serde_json::Value::Null),
+    }
+}
+
+/// `POST /api/alerts/{id}/ack` with `{"note": "...", "status": "acknowledged" | "closed"}`
+/// (bearer token as for writes): records who-knows-why next to the alert.
+pub(super) async fn ack_alert(
+    State(state): State<AppState>,
+    path: Result<axum::extract::Path<String>, axum::extract::rejection::PathRejection>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    authorise(&state, &headers)?;
+    let id = super::path_segments(path)?;
+    let request: serde_json::Value = if body.is_empty() {
+        json!({})
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_parameter("body", format!("not JSON: {e}")))?
+    };
+    let status = request.get("status").and_then(|s| s.as_str()).unwrap_or("acknowledged").to_owned();
+    if status != "acknowledged" && status != "closed" {
+        return Err(ApiError::bad_parameter("status", "status: acknowledged or closed"));
+    }
+    let note = request.get("note").and_then(|n| n.as_str()).map(str::to_owned);
+    if note.as_ref().is_some_and(|n| n.len() > 4_000) {
+        return Err(ApiError::bad_parameter("note", "note: at most 4,000 bytes"));
+    }
+    let st = state.clone();
+    let found = tokio::task::spawn_blocking(move || {
+        let mut store = Store::open(&st.0.config.store_path).map_err(|e| ApiError::internal(&e))?;
+        store
+            .set_alert_status(&id, &status, note.as_deref())
+            .map_err(|e| ApiError::internal(&e))
+            .map(|f| (f, id, status))
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e))??;
+    let (found, id, status) = found;
+    if !found {
+        return Err(ApiError::not_found(format!("no alert {id:?}; see /api/alerts")));
+    }
+    Ok(axum::Json(json!({ "id": id, "status": status })).into_response())
 }

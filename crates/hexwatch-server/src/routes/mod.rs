@@ -40,6 +40,8 @@ pub fn router(state: AppState) -> Router {
             post(live::post_incidents).layer(DefaultBodyLimit::max(live::MAX_BODY_BYTES)),
         )
         .route("/api/events", get(live::events))
+        .route("/api/alerts", get(live::alerts))
+        .route("/api/alerts/{id}/ack", post(live::ack_alert))
         .fallback_service(web)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
