@@ -7,8 +7,10 @@
 //! when three later months have been tested without it.
 
 use h3o::Resolution;
-use hexwatch_core::alerts::{Alert, AlertParams, SeriesSet, Unit, alerts, detect_all};
-use hexwatch_core::stats::StudyArea;
+use hexwatch_core::alerts::{
+    Alert, AlertParams, AlertStatus, SeasonalModel, SeriesSet, Unit, alerts, detect_all, emerging_transitions,
+};
+use hexwatch_core::stats::{EmergingParams, Neighbours, Pattern, StudyArea};
 use hexwatch_core::{AreaFilter, Filter, IncidentTable, WardIndex};
 use rusqlite::{OptionalExtension, params};
 
@@ -67,11 +69,84 @@ pub fn compute_alerts(
             SeriesSet::monthly_cells(table, &filter, &area, span, slug).map_err(|e| e.to_string())?;
         let detections = detect_all(&set, settings.params).map_err(|e| e.to_string())?;
         out.extend(alerts(&set, &detections));
+        out.extend(transition_alerts(&set, &area, settings)?);
     }
     let set = SeriesSet::monthly_wards(table, &Filter::default(), wards, span).map_err(|e| e.to_string())?;
     let detections = detect_all(&set, settings.params).map_err(|e| e.to_string())?;
     out.extend(alerts(&set, &detections));
     Ok(out)
+}
+
+/// Label of the transition alerts' method.
+pub const TRANSITION_METHOD: &str = "emerging hot spot transition (space-time Gi*, k = 1, one step back, FDR; \
+     Esri patterns; first_raised gives the month and the pattern change)";
+
+/// Cells turning into a new, consecutive or intensifying hot spot from no hot pattern: the
+/// emerging hot spot analysis re-run with the months up to each tested month and up to the
+/// month before.
+/// Months before a full baseline are not tested, as for the count test.
+fn transition_alerts(
+    set: &SeriesSet,
+    area: &StudyArea,
+    settings: &AlertSettings,
+) -> Result<Vec<Alert>, String> {
+    let cube: Vec<Vec<f64>> =
+        set.series().iter().map(|s| s.counts.iter().map(|&c| f64::from(c)).collect()).collect();
+    let neighbours = Neighbours::k_ring(area, 1, true);
+    let baseline = usize::try_from(settings.params.baseline_periods).unwrap_or(usize::MAX);
+    let mut out = Vec::new();
+    for step in baseline..set.periods() {
+        let turned = emerging_transitions(area.cells(), &cube, &neighbours, step, EmergingParams::default())
+            .map_err(|e| e.to_string())?;
+        let period = set.index_at(step);
+        let label = set.period().label(period);
+        // Only cells that were no hot spot of any kind the month before: a cell moving
+        // between hot patterns (new → consecutive) is already on the map.
+        for t in turned.into_iter().filter(|t| !is_hot(t.before)) {
+            let Some(i) = area.position(t.cell) else { continue };
+            let series = &set.series()[i];
+            let observed = series.counts[step];
+            let trailing = &series.counts[step - baseline..step];
+            #[expect(clippy::cast_precision_loss, reason = "small counts")]
+            let expected = f64::from(trailing.iter().sum::<u32>()) / baseline as f64;
+            out.push(Alert {
+                id: format!("{}:{}:{label}:emerging", t.cell, series.category),
+                unit: Unit::Cell(t.cell),
+                category: series.category.clone(),
+                period,
+                period_label: label.clone(),
+                observed,
+                expected,
+                ratio: (expected > 0.0).then(|| f64::from(observed) / expected),
+                p_value: f64::NAN,
+                q_value: f64::NAN,
+                method: TRANSITION_METHOD,
+                seasonality: if set.periods() < 24 {
+                    SeasonalModel::ShortHistory
+                } else {
+                    SeasonalModel::Off
+                },
+                first_raised: period,
+                first_raised_label: format!("{label} ({} → {})", t.before.label(), t.after.label()),
+                status: AlertStatus::New,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn is_hot(p: Pattern) -> bool {
+    matches!(
+        p,
+        Pattern::NewHot
+            | Pattern::ConsecutiveHot
+            | Pattern::IntensifyingHot
+            | Pattern::PersistentHot
+            | Pattern::DiminishingHot
+            | Pattern::SporadicHot
+            | Pattern::OscillatingHot
+            | Pattern::HistoricalHot
+    )
 }
 
 /// An alert as stored, with its status.
@@ -93,10 +168,10 @@ pub struct StoredAlert {
     pub expected: f64,
     /// observed ÷ expected.
     pub ratio: Option<f64>,
-    /// Exact conditional p.
-    pub p: f64,
-    /// Benjamini–Hochberg q across the period's series.
-    pub q: f64,
+    /// Exact conditional p (none for an emerging hot-spot transition).
+    pub p: Option<f64>,
+    /// Benjamini–Hochberg q across the period's series (none for a transition).
+    pub q: Option<f64>,
     /// The test.
     pub method: String,
     /// Which baseline was used.
@@ -149,8 +224,8 @@ impl Store {
                         a.observed,
                         a.expected,
                         a.ratio,
-                        a.p_value,
-                        a.q_value,
+                        a.p_value.is_finite().then_some(a.p_value),
+                        a.q_value.is_finite().then_some(a.q_value),
                         a.method,
                         a.seasonality.to_string(),
                         a.first_raised_label,

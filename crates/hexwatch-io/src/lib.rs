@@ -33,7 +33,7 @@ mod tables_out;
 mod time;
 mod wards;
 
-pub use alerting::{AlertSettings, StoredAlert, compute_alerts};
+pub use alerting::{AlertSettings, StoredAlert, TRANSITION_METHOD, compute_alerts};
 pub use api_ingest::{Batch, BodyError, BodyFormat, ingest_body};
 pub use bng::{BngProjector, ProjectionError};
 pub use geojson_out::hotspots_geojson;
