@@ -40,7 +40,7 @@ use hexwatch_core::{Bounds, TimePrecision};
 
 use crate::bng::BngProjector;
 use crate::ingest::{IngestError, IngestOptions, IngestReport, RowReader, StoredRow, ingest_records, open};
-use crate::police_uk::{RowProblem, coordinate, problem};
+use crate::police_uk::{RowProblem, coordinate, problem, trimmed_fields};
 use crate::store::Store;
 use crate::time::{Transitions, Zone};
 
@@ -244,7 +244,6 @@ struct MappedReader {
     extent: Bounds,
     projector: BngProjector,
     names: Vec<String>,
-    width: usize,
     category: Option<usize>,
     sub_category: Option<usize>,
     reference: Option<usize>,
@@ -305,7 +304,6 @@ impl MappedReader {
             precision: mapping.precision().map_err(bad_mapping)?,
             extent: mapping.extent(),
             projector: BngProjector::for_crs(mapping.crs()).map_err(bad_mapping)?,
-            width: names.len(),
             category: find("columns.category", &c.category)?,
             sub_category: find("columns.sub_category", &c.sub_category)?,
             reference: find("columns.reference", &c.reference)?,
@@ -335,22 +333,7 @@ impl RowReader for MappedReader {
         record: &csv::ByteRecord,
         transitions: &mut Transitions,
     ) -> Result<StoredRow, RowProblem> {
-        if record.len() != self.width {
-            return Err(problem(
-                "(row)",
-                format!("expected {} fields as in the header, found {}", self.width, record.len()),
-            ));
-        }
-        let mut fields = Vec::with_capacity(record.len());
-        for (i, raw) in record.iter().enumerate() {
-            let text = std::str::from_utf8(raw).map_err(|e| {
-                problem(
-                    self.column(i),
-                    format!("not valid UTF-8 after byte {} of the field", e.valid_up_to()),
-                )
-            })?;
-            fields.push(text.trim());
-        }
+        let fields = trimmed_fields(record, &self.names)?;
         let opt = |i: Option<usize>| i.map(|i| fields[i]).filter(|s| !s.is_empty()).map(str::to_owned);
         let columns = &self.mapping.columns;
 

@@ -16,7 +16,6 @@ pub(crate) const REQUIRED: [&str; 5] = ["Month", "Reported by", "Longitude", "La
 pub(crate) struct Columns {
     /// Header names as written (BOM and surrounding spaces removed).
     names: Vec<String>,
-    width: usize,
     crime_id: Option<usize>,
     month: usize,
     reported_by: usize,
@@ -41,7 +40,6 @@ impl Columns {
         let find = |name: &str| names.iter().position(|n| n.eq_ignore_ascii_case(name));
         let need = |name: &'static str| find(name).ok_or(name);
         Ok(Self {
-            width: names.len(),
             names: names.clone(),
             crime_id: find("Crime ID"),
             month: need(REQUIRED[0])?,
@@ -85,6 +83,30 @@ pub(crate) struct RowProblem {
     pub(crate) reason: String,
 }
 
+/// The record's fields as trimmed UTF-8 text, one per header name: a row of another width,
+/// or a field that is not UTF-8, is a problem naming the row or the column.
+pub(crate) fn trimmed_fields<'r>(
+    record: &'r ByteRecord,
+    names: &[String],
+) -> Result<Vec<&'r str>, RowProblem> {
+    if record.len() != names.len() {
+        return Err(problem(
+            "(row)",
+            format!("expected {} fields as in the header, found {}", names.len(), record.len()),
+        ));
+    }
+    record
+        .iter()
+        .enumerate()
+        .map(|(i, raw)| {
+            std::str::from_utf8(raw).map(str::trim).map_err(|e| {
+                let column = names.get(i).cloned().unwrap_or_else(|| format!("column {}", i + 1));
+                problem(&column, format!("not valid UTF-8 after byte {} of the field", e.valid_up_to()))
+            })
+        })
+        .collect()
+}
+
 pub(crate) fn problem(field: &str, reason: impl Into<String>) -> RowProblem {
     RowProblem { field: field.to_owned(), reason: reason.into() }
 }
@@ -93,20 +115,7 @@ impl Columns {
     /// Validates one record. Coordinates are range-checked here (h3o would accept a
     /// latitude of 123) and never clamped.
     pub(crate) fn parse(&self, record: &ByteRecord, extent: &Bounds) -> Result<Row, RowProblem> {
-        if record.len() != self.width {
-            return Err(problem(
-                "(row)",
-                format!("expected {} fields as in the header, found {}", self.width, record.len()),
-            ));
-        }
-        let mut fields = Vec::with_capacity(record.len());
-        for (i, raw) in record.iter().enumerate() {
-            let text = std::str::from_utf8(raw).map_err(|e| {
-                let column = self.names.get(i).cloned().unwrap_or_else(|| format!("column {}", i + 1));
-                problem(&column, format!("not valid UTF-8 after byte {} of the field", e.valid_up_to()))
-            })?;
-            fields.push(text.trim());
-        }
+        let fields = trimmed_fields(record, &self.names)?;
         let opt = |i: Option<usize>| i.map(|i| fields[i]).filter(|s| !s.is_empty()).map(str::to_owned);
         let month: YearMonth = fields[self.month].parse().map_err(|e| problem("Month", format!("{e}")))?;
         let force = fields[self.reported_by];

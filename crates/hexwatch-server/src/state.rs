@@ -202,6 +202,14 @@ pub(crate) struct AggregateKey {
     pub(crate) data_version: u64,
 }
 
+impl AggregateKey {
+    /// The key of `selection` at `res` (0 for resolution-free results) for `role` in
+    /// `snapshot`'s data version.
+    fn of(snapshot: &Snapshot, role: Role, selection: &Selection, res: u8) -> Self {
+        Self { role, selection: selection.cache_key(), res, data_version: snapshot.data_version }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct TileKey {
     pub(crate) role: Role,
@@ -478,12 +486,7 @@ impl AppState {
                 StudyArea::covering(&polygons, res).map(Arc::new)
             })
             .map_err(|e| ApiError::internal(&e))?;
-        let key = AggregateKey {
-            role,
-            selection: selection.cache_key(),
-            res: u8::from(res),
-            data_version: snapshot.data_version,
-        };
+        let key = AggregateKey::of(snapshot, role, selection, u8::from(res));
         let settings = format!("{method:?};{options:?}");
         Ok(self.0.stats.get_with((key, settings), || {
             let stats = analyse(&snapshot.table, &selection.filter, &area, method, options);
@@ -509,12 +512,7 @@ impl AppState {
         kernel: Kernel,
         bandwidth_m: Option<f64>,
     ) -> Option<Arc<DensityModel>> {
-        let key = AggregateKey {
-            role,
-            selection: selection.cache_key(),
-            res: 0,
-            data_version: snapshot.data_version,
-        };
+        let key = AggregateKey::of(snapshot, role, selection, 0);
         let settings = format!("{kernel:?};{bandwidth_m:?}");
         self.0
             .density_models
@@ -560,12 +558,7 @@ impl AppState {
         bandwidth_m: Option<f64>,
         cell_size_m: Option<f64>,
     ) -> Option<Arc<DensitySurface>> {
-        let key = AggregateKey {
-            role,
-            selection: selection.cache_key(),
-            res: 0,
-            data_version: snapshot.data_version,
-        };
+        let key = AggregateKey::of(snapshot, role, selection, 0);
         let settings = format!("{kernel:?};{bandwidth_m:?};{cell_size_m:?}");
         self.0
             .densities
@@ -604,12 +597,7 @@ impl AppState {
         selection: &Selection,
         res: Resolution,
     ) -> Arc<IndexedAggregate> {
-        let key = AggregateKey {
-            role,
-            selection: selection.cache_key(),
-            res: u8::from(res),
-            data_version: snapshot.data_version,
-        };
+        let key = AggregateKey::of(snapshot, role, selection, u8::from(res));
         self.0.aggregates.get_with(key, || {
             let aggregate = aggregate_cells(&snapshot.table, &selection.filter, res);
             let boxes = aggregate.iter().map(|(cell, _)| GeomWithData::new(cell_box(cell), cell)).collect();
