@@ -177,7 +177,7 @@ pub fn aggregate_cells(table: &IncidentTable, filter: &Filter, resolution: Resol
     let categories = table.category_column();
     let months = table.month_column();
     let locations = table.location_column();
-    let wards = table.ward_column();
+    let area = filter.area_test(table);
     (0..table.len())
         .into_par_iter()
         .with_min_len(CHUNK)
@@ -185,7 +185,7 @@ pub fn aggregate_cells(table: &IncidentTable, filter: &Filter, resolution: Resol
             || CellAggregate::new(resolution, n),
             |mut acc, i| {
                 let c = categories[i].index();
-                if mask[c] && filter.keeps_month(months[i]) && filter.keeps_area(wards[i]) {
+                if mask[c] && filter.keeps_month(months[i]) && area.keeps(i) {
                     acc.add_one(loc_cells[locations[i].index()], c);
                 }
                 acc
@@ -211,6 +211,7 @@ pub fn aggregate_cells_sequential(
 ) -> BTreeMap<CellIndex, Vec<u32>> {
     let n = table.categories().len();
     let mut out: BTreeMap<CellIndex, Vec<u32>> = BTreeMap::new();
+    let area = filter.area_test(table);
     for i in 0..table.len() {
         let category = table.category_column()[i];
         if let Some(ids) = &filter.categories
@@ -218,7 +219,7 @@ pub fn aggregate_cells_sequential(
         {
             continue;
         }
-        if !filter.keeps_month(table.month_column()[i]) || !filter.keeps_area(table.ward_column()[i]) {
+        if !filter.keeps_month(table.month_column()[i]) || !area.keeps(i) {
             continue;
         }
         let (lon, lat) = table.location_lon_lat(table.location_column()[i]);

@@ -9,10 +9,11 @@ use hexwatch_core::{
 use rusqlite::{Connection, OptionalExtension};
 
 /// The schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Migrations in order: `MIGRATIONS[i]` takes a store from version `i` to `i + 1`.
-const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [r"
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
+    r"
 CREATE TABLE ingests (
     id INTEGER PRIMARY KEY,
     file TEXT NOT NULL,
@@ -58,7 +59,36 @@ CREATE TABLE incidents (
 CREATE INDEX incidents_partition ON incidents(partition);
 CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 INSERT INTO store_meta (key, value) VALUES ('data_version', '0');
-"];
+",
+    MIGRATION_AREA_SETS,
+];
+
+/// Custom area sets (`hexwatch areas add`): one row per set with its point-in-polygon
+/// tolerance, one row per area with its boundary as GeoJSON geometry text in WGS84 and in
+/// British National Grid metres (both kept: the file's own coordinates are never
+/// round-tripped through a projection). Self-contained: new tables only.
+const MIGRATION_AREA_SETS: &str = r"
+CREATE TABLE area_sets (
+    name TEXT PRIMARY KEY,
+    source_file TEXT NOT NULL,
+    source_crs TEXT NOT NULL,
+    tolerance_m REAL NOT NULL DEFAULT 0,
+    name_property TEXT,
+    code_property TEXT,
+    added_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE TABLE areas (
+    set_name TEXT NOT NULL REFERENCES area_sets(name) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    code TEXT,
+    name TEXT NOT NULL,
+    geometry_wgs84 TEXT NOT NULL,
+    geometry_bng TEXT NOT NULL,
+    area_km2 REAL NOT NULL,
+    PRIMARY KEY (set_name, ordinal),
+    UNIQUE (set_name, name)
+);
+";
 
 /// Why the store could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -201,8 +231,8 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT id, category, month, time_precision, longitude, latitude, easting_m, northing_m, h3_cell, location \
-                 FROM incidents ORDER BY id",
+                "SELECT id, category, month, time_precision, longitude, latitude, easting_m, northing_m, h3_cell, location, \
+                 lsoa_code FROM incidents ORDER BY id",
             )
             .map_err(|e| self.sql_error(e))?;
         let mut rows = stmt.query([]).map_err(|e| self.sql_error(e))?;
@@ -240,6 +270,10 @@ impl Store {
                 cell,
             };
             builder.push_described(incident, description.as_deref());
+            let lsoa_code: Option<String> = row.get(10).map_err(|e| self.sql_error(e))?;
+            if let Some(code) = lsoa_code {
+                builder.set_lsoa_code(&code);
+            }
         }
         Ok(builder.build(wards))
     }

@@ -1,4 +1,4 @@
-//! The `hexwatch` command: `serve`, `ingest`, `hotspots`, `generate`.
+//! The `hexwatch` command: `serve`, `ingest`, `areas`, `hotspots`, `density`, `generate`.
 
 #![expect(
     clippy::print_stdout,
@@ -6,6 +6,7 @@
     reason = "a command-line program reports on its terminal"
 )]
 
+mod areas;
 mod density;
 mod generate;
 mod hotspots;
@@ -35,6 +36,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Ingest data.police.uk street CSV files (plain or .gz) into the store.
     Ingest(ingest::IngestArgs),
+    /// Custom area sets (beats, PSPO zones, …): add from GeoJSON, list, remove.
+    Areas(areas::AreasArgs),
     /// Kernel density of the selection as a GeoTIFF (EPSG:27700) and a PNG preview.
     Density(density::DensityArgs),
     /// Write the top H3 cells by incident count as GeoJSON.
@@ -56,6 +59,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve::run(&cli.store, args),
         Command::Ingest(args) => ingest::run(&cli.store, &args),
+        Command::Areas(args) => areas::run(&cli.store, &args),
         Command::Hotspots(args) => hotspots::run(&cli.store, &args),
         Command::Density(args) => density::run(&cli.store, &args),
         Command::Generate(args) => generate::run(&args),

@@ -9,7 +9,7 @@
 
 use std::path::PathBuf;
 
-use hexwatch_io::{IngestOptions, Store, WardSet, ingest_file};
+use hexwatch_io::{BoundarySet, IngestOptions, Store, WardSet, ingest_file};
 use hexwatch_server::{AppState, ServerConfig, router};
 
 pub(crate) fn data_dir() -> PathBuf {
@@ -32,6 +32,11 @@ pub(crate) fn shipped_wards() -> WardSet {
     .unwrap()
 }
 
+/// The shipped BCP LSOA 2021 layer (properties `code`, `name`).
+pub(crate) fn shipped_lsoas() -> BoundarySet {
+    BoundarySet::read("lsoa", &data_dir().join("bcp-lsoa-2021.geojson"), "code", "name").unwrap()
+}
+
 /// A temporary store holding the twelve shipped Dorset months.
 pub(crate) fn dorset_store() -> (Store, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
@@ -45,18 +50,28 @@ pub(crate) fn dorset_store() -> (Store, tempfile::TempDir) {
     (store, dir)
 }
 
+/// The server over the Dorset store with the shipped wards and LSOAs, as `hexwatch serve`
+/// sets it up.
 pub(crate) fn start_server() -> Server {
-    let (store, dir) = dorset_store();
+    start_server_with(|_| ()).0
+}
+
+/// [`start_server`], with `prepare` run on the store first (e.g. to add custom area sets);
+/// returns what `prepare` returns.
+pub(crate) fn start_server_with<T>(prepare: impl FnOnce(&mut Store) -> T) -> (Server, T) {
+    let (mut store, dir) = dorset_store();
+    let prepared = prepare(&mut store);
     let store_path = store.path().to_path_buf();
     drop(store);
     let mut config = ServerConfig::new(store_path, data_dir().join("../web"));
     config.wards = Some(shipped_wards());
+    config.lsoas = Some(shipped_lsoas());
     let state = AppState::load(config).unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     runtime.spawn(async move { axum::serve(listener, router(state)).await.unwrap() });
-    Server { base, _runtime: runtime, _dir: dir }
+    (Server { base, _runtime: runtime, _dir: dir }, prepared)
 }
 
 pub(crate) fn get(url: &str) -> (u16, Vec<u8>) {

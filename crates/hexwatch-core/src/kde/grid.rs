@@ -33,10 +33,10 @@ pub fn kde_points(
     let mask = filter.category_mask(table.categories().len());
     let mut weights: HashMap<LocationId, f64> = HashMap::new();
     let (locations, categories) = (table.location_column(), table.category_column());
-    let (months, wards) = (table.month_column(), table.ward_column());
+    let (months, area) = (table.month_column(), filter.area_test(table));
     for i in 0..table.len() {
         let c = categories[i].index();
-        if mask[c] && filter.keeps_month(months[i]) && filter.keeps_area(wards[i]) {
+        if mask[c] && filter.keeps_month(months[i]) && area.keeps(i) {
             *weights.entry(locations[i]).or_default() += weight_of(c);
         }
     }
