@@ -195,7 +195,6 @@ fn read_feature(
         Ok(()) => (polygons, None),
         Err(problem) => {
             let problem = problem.to_string();
-            let before = polygons.unsigned_area();
             let fixed = repair(&polygons).map_err(|e| {
                 reject(
                     Some("geometry".into()),
@@ -203,24 +202,24 @@ fn read_feature(
                     Some(name.clone()),
                 )
             })?;
-            let after = fixed.unsigned_area();
-            if fixed.0.is_empty() || after <= 0.0 || !fixed.is_valid() {
+            if fixed.0.is_empty() || fixed.unsigned_area() <= 0.0 || !fixed.is_valid() {
                 return Err(reject(
                     Some("geometry".into()),
                     format!("invalid ({problem}) and the repair leaves no valid area"),
                     Some(name.clone()),
                 ));
             }
-            let unit = |a: f64| match collection.crs {
-                SourceCrs::BritishNationalGrid => format!("{:.1} m²", a),
-                SourceCrs::Wgs84 => format!("{a:.3e} square degrees"),
+            // Areas on the British National Grid plane, whatever the file's system.
+            let km2 = |mp: &MultiPolygon<f64>| {
+                both_systems(mp.clone(), collection.crs, projector)
+                    .map_or(f64::NAN, |(_, bng)| bng.unsigned_area() / 1e6)
             };
             let result = format!(
-                "{} polygon(s), area {} → {} polygon(s), area {}",
+                "{} polygon(s) of {:.6} km² as drawn → {} valid polygon(s) of {:.6} km²",
                 polygons.0.len(),
-                unit(before),
+                km2(&polygons),
                 fixed.0.len(),
-                unit(after)
+                km2(&fixed)
             );
             (fixed, Some(Repair { index, name: name.clone(), problem, result }))
         }
