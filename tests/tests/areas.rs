@@ -299,3 +299,30 @@ fn poole_bng_boundary_is_a_custom_area_filter() {
         (400, "area".into())
     );
 }
+
+/// A boundary file whose `crs` member names EPSG:27700 is read in metres (not as degrees),
+/// also by the reader of the ward and LSOA sets (`hexwatch serve --wards FILE`); a file in
+/// another system is refused naming the file and the crs.
+#[test]
+fn boundary_sets_honour_a_bng_crs_member() {
+    let path = data_dir().join("boundaries-poole-bng-2016/boundary_poole_bng.geojson");
+    let set = hexwatch_io::BoundarySet::read("ward", &path, "CODE", "NAME").unwrap();
+    assert_eq!(set.areas.len(), 1);
+    let poole = &set.areas[0];
+    assert!((poole.area_km2() - 74.716_159_765).abs() < 1e-6, "the file's own metres: {}", poole.area_km2());
+    // Poole lies around 1.95° W, 50.72° N.
+    let rect = geo::BoundingRect::bounding_rect(&poole.boundary_wgs84).unwrap();
+    assert!(
+        rect.min().x > -2.05 && rect.max().x < -1.85 && rect.min().y > 50.65 && rect.max().y < 50.80,
+        "{rect:?}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let other = dir.path().join("irish-grid.geojson");
+    std::fs::write(
+        &other,
+        r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::29902"}},"features":[]}"#,
+    )
+    .unwrap();
+    let err = hexwatch_io::BoundarySet::read("ward", &other, "CODE", "NAME").unwrap_err().to_string();
+    assert!(err.contains("irish-grid.geojson: unsupported crs \"urn:ogc:def:crs:EPSG::29902\""), "{err}");
+}
