@@ -8,7 +8,7 @@ import { monthlyChart } from './lib/chart.js';
 import { renderDetail, renderDetailMessage } from './lib/detail.js';
 import { mapPng, saveBlob } from './lib/export.js';
 import { legendNodes } from './lib/legend.js';
-import { changedKeys, defaultCategories, filterPairs, filtersChanged, PINNABLE_RES, stateFromUrl, urlQuery } from './lib/state.js';
+import { changedKeys, defaultBoundarySet, defaultCategories, filterPairs, filtersChanged, PINNABLE_RES, stateFromUrl, urlQuery } from './lib/state.js';
 import { $, el, fmt1, fmtInt, fmtSigned, listNames, monthLabel, rangeLabel, sleep } from './lib/util.js';
 import cellsLayer from './layers/cells.js';
 import densityContoursLayer from './layers/density-contours.js';
@@ -18,12 +18,13 @@ import gistarLayer from './layers/gistar.js';
 import moranLayer from './layers/moran.js';
 import wardDensityLayer from './layers/ward-density.js';
 import wardsLayer from './layers/wards.js';
+import boundariesLayer, { areaLabel, setLabel } from './layers/boundaries.js';
 
 // ---------------------------------------------------------------- the layer registry
 // One entry per layer (see web/README.md, "Adding a layer"). Within each drawing slot
 // (base, data, outline, highlight) later entries draw on top; the layer switcher, the
 // legend (top layer first), map clicks, detail kinds and exports are all built from it.
-export const LAYERS = [wardsLayer, wardDensityLayer, densityLayer, densityContoursLayer, cellsLayer, emergingLayer, moranLayer, gistarLayer];
+export const LAYERS = [wardsLayer, boundariesLayer, wardDensityLayer, densityLayer, densityContoursLayer, cellsLayer, emergingLayer, moranLayer, gistarLayer];
 const SLOTS = ['base', 'data', 'outline', 'highlight'];
 
 const INITIAL_VIEW = { center: [-1.875, 50.735], zoom: 11 }; // all of BCP, at H3 resolution 8
@@ -33,7 +34,9 @@ const FALLBACK_ZOOM_RES = [[0, 5], [8, 6], [10, 7], [11, 8], [13, 9], [14, 10], 
 const EDGE = { 5: '8.5 km', 6: '3.2 km', 7: '1.2 km', 8: '460 m', 9: '174 m', 10: '66 m', 11: '25 m', 12: '9 m' };
 const FALLBACK_ATTRIBUTION = 'Contains public sector information licensed under the Open Government Licence v3.0 (data.police.uk). '
   + 'Ward boundaries: Source: Office for National Statistics licensed under the Open Government Licence v.3.0. '
-  + 'Contains OS data © Crown copyright and database right 2020.';
+  + 'Contains OS data © Crown copyright and database right 2020. '
+  + 'LSOA boundaries: Source: Office for National Statistics licensed under the Open Government Licence v.3.0. '
+  + 'Contains OS data © Crown copyright and database right.';
 const MAPLIBRE_ATTRIBUTION = '<a href="https://maplibre.org/" target="_blank" rel="noopener">MapLibre</a>';
 const PLAY_STEP_MS = 1200; // at least this long on each month (longer while tiles load)
 const CELL_MAXZOOM_TILES = 18;
@@ -73,7 +76,8 @@ function bounds(features) {
 function areaName(meta, area) {
   if (area === 'all') return 'all data (inside and outside BCP)';
   if (area === 'bcp') return 'Bournemouth, Christchurch and Poole';
-  return meta.areas.find((a) => a.id === area)?.name || area;
+  const found = meta.areas.find((a) => a.id === area);
+  return found ? areaLabel(found) : area;
 }
 
 // ---------------------------------------------------------------- static page parts
@@ -96,13 +100,24 @@ function renderControls(meta) {
   $('range-last').textContent = monthLabel(meta.months.last);
 
   const wards = meta.areas.filter((a) => a.id.startsWith('ward:')).sort((a, b) => a.name.localeCompare(b.name, 'en-GB'));
-  const others = meta.areas.filter((a) => a.id !== 'bcp' && !a.id.startsWith('ward:'));
+  // Areas of the other sets (LSOAs, custom sets), one group per set in the server's order.
+  const groups = (meta.area_sets || []).filter((s) => s.set !== 'ward').map((s) => ({
+    set: s.set,
+    areas: meta.areas.filter((a) => a.set === s.set).sort((a, b) => areaLabel(a).localeCompare(areaLabel(b), 'en-GB')),
+  })).filter((g) => g.areas.length);
+  const others = meta.areas.filter((a) => a.id !== 'bcp' && !a.id.startsWith('ward:') && !a.set);
   $('area').replaceChildren(
     ...(meta.areas.some((a) => a.id === 'bcp') ? [el('option', { value: 'bcp', textContent: 'BCP: all 33 wards' })] : []),
     el('option', { value: 'all', textContent: 'All data (incl. outside BCP)' }),
     ...others.map((a) => el('option', { value: a.id, textContent: a.name })),
-    el('optgroup', { label: 'Wards' }, ...wards.map((a) => el('option', { value: a.id, textContent: a.name }))));
+    el('optgroup', { label: 'Wards' }, ...wards.map((a) => el('option', { value: a.id, textContent: a.name }))),
+    ...groups.map((g) => el('optgroup', { label: setLabel(meta, g.set) },
+      ...g.areas.map((a) => el('option', { value: a.id, textContent: areaLabel(a) })))));
   if (wards.length) $('area').options[0].textContent = `BCP: all ${wards.length} wards`;
+
+  const sets = meta.area_sets || [];
+  $('boundary-set').replaceChildren(...sets.map((s) => el('option', { value: s.set, textContent: `${setLabel(meta, s.set)} (${s.areas})` })));
+  $('boundary-set-box').hidden = !sets.length;
 
   $('res').replaceChildren(
     el('option', { value: 'auto', textContent: 'Automatic (follows the zoom)' }),
@@ -201,7 +216,7 @@ async function main() {
 
   // ---- URL and form
   function writeUrl() {
-    history.replaceState(null, '', `${location.pathname}?${urlQuery(state, map)}`);
+    history.replaceState(null, '', `${location.pathname}?${urlQuery(state, map, { defaultBset: defaultBoundarySet(meta) })}`);
   }
 
   function syncForm() {
@@ -212,6 +227,7 @@ async function main() {
     $('area').value = state.area;
     $('res').value = state.res === null ? 'auto' : String(state.res);
     $('stat-k').value = String(state.k);
+    if (state.bset) $('boundary-set').value = state.bset;
     for (const l of LAYERS) $(`layer-${l.id}`).checked = state.layers.includes(l.id);
     updateMonthUi();
   }
@@ -242,6 +258,7 @@ async function main() {
       area: $('area').value,
       res: $('res').value === 'auto' ? null : Number($('res').value),
       k: Number($('stat-k').value),
+      bset: $('boundary-set').value || state.bset,
       layers: LAYERS.map((l) => l.id).filter((id) => $(`layer-${id}`).checked),
     };
   }
@@ -298,7 +315,10 @@ async function main() {
     if (state.area === 'all') return;
     const features = state.area === 'bcp' ? wardOutlines.features
       : wardOutlines.features.filter((f) => `ward:${f.properties?.code}` === state.area);
-    const b = bounds(features);
+    let b = bounds(features);
+    // Other areas (LSOAs, custom areas) come with their box in /api/meta.
+    const box = meta.areas.find((a) => a.id === state.area)?.bbox;
+    if (!b && Array.isArray(box)) b = new maplibregl.LngLatBounds([box[0], box[1]], [box[2], box[3]]);
     const drawer = $('detail').hidden ? 0 : $('detail').offsetWidth;
     if (b) map.fitBounds(b, { padding: { top: 50, bottom: 50, left: $('legend').offsetWidth + 30, right: drawer + 40 }, maxZoom: 15, duration: 500 });
   }
@@ -308,7 +328,12 @@ async function main() {
     const id = e.target.id;
     if (id === 'hour' || id === 'weekday') return;
     if (id === 'month-from' || id === 'month-to') stopPlay();
-    applyState(stateFromForm(), { moveToArea: id === 'area' });
+    const next = stateFromForm();
+    // Picking a boundary set means wanting to see it.
+    if (id === 'boundary-set' && !next.layers.includes('boundaries')) {
+      next.layers = LAYERS.map((l) => l.id).filter((l) => l === 'boundaries' || next.layers.includes(l));
+    }
+    applyState(next, { moveToArea: id === 'area' });
   });
   // Dragging a month thumb past the other pushes it along; the map changes on release.
   for (const id of ['month-from', 'month-to']) {

@@ -1,7 +1,7 @@
 // The page state and the URL. Everything a person can change lives in the query string,
 // so a link reproduces the view:
 //   ?category=anti-social-behaviour,violent-crime&from=2025-01&to=2025-12&area=bcp&res=9
-//    &k=2&layers=cells,wards,gistar&sel=cell:891959710bbffff&map=13.50/50.72095/-1.87688
+//    &k=2&bset=ward&layers=cells,wards,gistar&sel=cell:891959710bbffff&map=13.50/50.72095/-1.87688
 // Unknown or invalid values are dropped in favour of the defaults, never sent to the server.
 
 import { queryString } from './api.js';
@@ -18,6 +18,15 @@ export function defaultCategories(meta) {
 
 /** The area the page opens on: BCP (the partnership's study area) when the server knows it. */
 export const defaultArea = (meta) => (meta.areas.some((a) => a.id === 'bcp') ? 'bcp' : 'all');
+
+/** The boundary sets the server has (`ward`, `lsoa`, custom set names), from /api/meta. */
+export const boundarySets = (meta) => (meta.area_sets || []).map((s) => s.set);
+
+/** The boundary set the area outlines open on: LSOAs when the server has them. */
+export function defaultBoundarySet(meta) {
+  const sets = boundarySets(meta);
+  return sets.includes('lsoa') ? 'lsoa' : (sets[0] ?? null);
+}
 
 /**
  * Reads the state from `search` (location.search). `layerIds` are the registry's layer ids
@@ -37,6 +46,7 @@ export function stateFromUrl(meta, search, { layerIds, defaultLayers, selKinds }
     area: p.get('area') === 'all' || meta.areas.some((a) => a.id === p.get('area')) ? p.get('area') : defaultArea(meta),
     res: PINNABLE_RES.includes(Number(p.get('res'))) && p.get('res') !== '' ? Number(p.get('res')) : null,
     k: STAT_K.includes(Number(p.get('k'))) && p.get('k') !== '' ? Number(p.get('k')) : 1,
+    bset: boundarySets(meta).includes(p.get('bset')) ? p.get('bset') : defaultBoundarySet(meta),
     layers: p.has('layers')
       ? layerIds.filter((id) => p.get('layers').split(',').includes(id))
       : [...defaultLayers],
@@ -55,12 +65,13 @@ export function stateFromUrl(meta, search, { layerIds, defaultLayers, selKinds }
 }
 
 /** The query string (without '?') for `state` and the map's current view. */
-export function urlQuery(state, map) {
+export function urlQuery(state, map, { defaultBset = null } = {}) {
   const pairs = filterPairs(state, { res: true });
   // The page URL (never sent to the server) keeps an empty category: "none ticked" must
   // survive a reload rather than fall back to the default categories.
   if (!state.categories.length) pairs.unshift(['category', '']);
   if (state.k && state.k !== 1) pairs.push(['k', String(state.k)]);
+  if (state.bset && state.bset !== defaultBset) pairs.push(['bset', state.bset]);
   pairs.push(['layers', state.layers.join(',')]);
   if (state.sel) pairs.push(['sel', state.sel]);
   if (map) {
@@ -87,7 +98,7 @@ export function filterPairs(state, { area = true, res = false } = {}) {
 /** Names of the state fields that differ between `a` and `b` (arrays compared by value). */
 export function changedKeys(a, b) {
   const keys = new Set();
-  for (const k of ['categories', 'from', 'to', 'area', 'res', 'k', 'layers', 'sel']) {
+  for (const k of ['categories', 'from', 'to', 'area', 'res', 'k', 'bset', 'layers', 'sel']) {
     const same = Array.isArray(a[k]) ? a[k].join(',') === b[k].join(',') : a[k] === b[k];
     if (!same) keys.add(k === 'from' || k === 'to' ? 'months' : k);
   }

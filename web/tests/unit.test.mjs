@@ -95,3 +95,19 @@ test('statistics layers: conventional colours for every server class', async () 
   assert.deepEqual(PATTERNS.map((p) => p.key), [...kinds.map((k) => `${k}-hot`), ...kinds.map((k) => `${k}-cold`), 'none']);
   assert.equal(new Set(PATTERNS.map((p) => p.colour)).size, 17);
 });
+
+test('area outlines: the boundary set defaults to the LSOAs and is in the URL only when changed', () => {
+  const meta = {
+    ...META,
+    areas: [...META.areas, { id: 'lsoa:E01034271', name: 'Bournemouth, Christchurch and Poole 038E', code: 'E01034271', set: 'lsoa' }],
+    area_sets: [{ set: 'ward', areas: 33 }, { set: 'lsoa', areas: 240 }, { set: 'beats', areas: 4 }],
+  };
+  assert.equal(stateFromUrl(meta, '', OPTS).bset, 'lsoa');
+  assert.equal(stateFromUrl(META, '', OPTS).bset, null, 'no sets, no outlines');
+  assert.equal(stateFromUrl(meta, '?bset=nope', OPTS).bset, 'lsoa');
+  const s = stateFromUrl(meta, '?area=lsoa:E01034271&bset=beats', OPTS);
+  assert.deepEqual([s.area, s.bset], ['lsoa:E01034271', 'beats']);
+  assert.match(urlQuery(s, map, { defaultBset: 'lsoa' }), /&area=lsoa:E01034271&bset=beats&layers=/);
+  assert.doesNotMatch(urlQuery({ ...s, bset: 'lsoa' }, map, { defaultBset: 'lsoa' }), /bset=/);
+  assert.deepEqual([...changedKeys(s, { ...s, bset: 'ward' })], ['bset']);
+});

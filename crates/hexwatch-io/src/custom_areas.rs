@@ -551,6 +551,21 @@ mod tests {
     }
 
     #[test]
+    fn a_version_1_store_gains_the_area_tables() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.sqlite3");
+        drop(Store::open(&path).unwrap());
+        // Back to what a version-1 build left: no area tables.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch("DROP TABLE areas; DROP TABLE area_sets; PRAGMA user_version = 1;").unwrap();
+        drop(conn);
+        let store = Store::open(&path).unwrap();
+        let version: u32 = store.conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(version, crate::SCHEMA_VERSION);
+        assert!(store.area_sets().unwrap().is_empty());
+    }
+
+    #[test]
     fn stores_lists_loads_and_removes_a_set() {
         let dir = tempfile::tempdir().unwrap();
         let path = write(

@@ -52,27 +52,23 @@ pub(super) async fn meta(
         .unwrap_or_default();
     let in_wards = s.in_wards;
     let mut areas = Vec::new();
-    if let Some(w) = &s.areas.wards {
+    if s.areas.wards.is_some() {
         areas.push(json!({ "id": "bcp", "name": "Bournemouth, Christchurch and Poole (all wards)" }));
-        let mut wards: Vec<_> = w.areas().iter().collect();
-        wards.sort_by(|a, b| a.name.cmp(&b.name));
-        areas.extend(wards.iter().map(
-            |w| json!({ "id": format!("ward:{}", w.code), "name": w.name, "code": w.code, "set": "ward" }),
-        ));
     }
-    if let Some(l) = &s.areas.lsoas {
-        areas.extend(l.areas().iter().map(
-            |a| json!({ "id": format!("lsoa:{}", a.code), "name": a.name, "code": a.code, "set": "lsoa" }),
-        ));
-    }
-    for set in &s.areas.custom {
-        areas.extend(set.areas().iter().map(|a| {
-            json!({
-                "id": format!("custom:{}/{}", set.name(), a.name),
-                "name": a.name,
-                "code": a.code,
-                "set": set.name(),
-            })
+    for set in s.areas.iter() {
+        let mut list: Vec<_> = set.areas().iter().collect();
+        if set.name() == AreaSet::WARD {
+            list.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        areas.extend(list.into_iter().map(|a| {
+            let id = match set.name() {
+                AreaSet::WARD | AreaSet::LSOA => format!("{}:{}", set.name(), a.code),
+                custom => format!("custom:{custom}/{}", a.name),
+            };
+            // [west, south, east, north] in degrees, so the page can fit any area.
+            let bbox = geo::BoundingRect::bounding_rect(&a.boundary_wgs84)
+                .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y]);
+            json!({ "id": id, "name": a.name, "code": a.code, "set": set.name(), "bbox": bbox })
         }));
     }
     let area_sets: Vec<Value> = s
