@@ -288,6 +288,7 @@ fn poole_bng_boundary_is_a_custom_area_filter() {
     });
     let summary = json(&format!("{}/api/summary?area=custom:poole-2016/Poole%20(B)", server.base));
     let got = summary["incidents"].as_u64().unwrap();
+    println!("area=custom:poole-2016/Poole (B): {got} incidents (direct point in polygon: {expected})");
     assert_eq!(got, expected);
     assert!((8_000..34_900).contains(&got), "Poole holds part of BCP's 34,900: {got}");
     let meta = json(&format!("{}/api/meta", server.base));
