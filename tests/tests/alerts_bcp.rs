@@ -24,7 +24,7 @@ struct Bcp {
 
 fn bcp() -> Bcp {
     let wards = shipped_wards();
-    let polygons: Vec<_> = wards.wards.iter().map(|w| w.boundary_wgs84.clone()).collect();
+    let polygons: Vec<_> = wards.areas.iter().map(|w| w.boundary_wgs84.clone()).collect();
     let area = StudyArea::covering(&polygons, Resolution::Nine).unwrap();
     let wards = wards.index(11.0);
     let (store, _dir) = dorset_store();
@@ -134,7 +134,7 @@ fn ward_by_category_alerts_are_listed() {
     let bcp = bcp();
     let all = Filter { area: AreaFilter::AnyWard, ..Filter::default() };
     let set = SeriesSet::monthly_wards(&bcp.table, &all, &bcp.wards, year_2025()).unwrap();
-    assert_eq!(set.series().len(), bcp.wards.wards().len() * bcp.table.categories().len());
+    assert_eq!(set.series().len(), bcp.wards.areas().len() * bcp.table.categories().len());
     let total: u64 = set.series().iter().flat_map(|s| &s.counts).map(|&c| u64::from(c)).sum();
     let in_wards = bcp.table.ward_column().iter().filter(|w| w.is_some()).count();
     assert_eq!(total, u64::try_from(in_wards).unwrap());

@@ -113,7 +113,7 @@ fn top_wards_for_asb_and_violence() {
     let l = loaded();
     let asb = l.table.find_category("anti-social-behaviour").unwrap();
     let violence = l.table.find_category("violent-crime").unwrap();
-    let mut by_ward = vec![0_u32; l.wards.wards().len()];
+    let mut by_ward = vec![0_u32; l.wards.areas().len()];
     for ((c, w), m) in l.table.category_column().iter().zip(l.table.ward_column()).zip(l.table.month_column())
     {
         if (*c == asb || *c == violence)
@@ -123,7 +123,7 @@ fn top_wards_for_asb_and_violence() {
             by_ward[w.index()] += 1;
         }
     }
-    let mut ranked: Vec<_> = l.wards.wards().iter().map(|w| w.name.as_str()).zip(by_ward).collect();
+    let mut ranked: Vec<_> = l.wards.areas().iter().map(|w| w.name.as_str()).zip(by_ward).collect();
     ranked.sort_by_key(|r| std::cmp::Reverse(r.1));
     assert_eq!(
         ranked[..5],

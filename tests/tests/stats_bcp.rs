@@ -16,7 +16,7 @@ use common::{data_dir, dorset_store, shipped_wards};
 #[test]
 fn study_area_covers_every_bcp_incident_and_matches_h3_py() {
     let wards = shipped_wards();
-    let polygons: Vec<_> = wards.wards.iter().map(|w| w.boundary_wgs84.clone()).collect();
+    let polygons: Vec<_> = wards.areas.iter().map(|w| w.boundary_wgs84.clone()).collect();
     let area = StudyArea::covering(&polygons, Resolution::Nine).unwrap();
     assert_eq!(area.len(), 1_881);
     let fixture = std::fs::read_to_string(
@@ -54,7 +54,7 @@ fn study_area_covers_every_bcp_incident_and_matches_h3_py() {
 #[test]
 fn fast_covering_equals_h3o_covers() {
     let wards = shipped_wards();
-    let polygons: Vec<_> = wards.wards.iter().map(|w| w.boundary_wgs84.clone()).collect();
+    let polygons: Vec<_> = wards.areas.iter().map(|w| w.boundary_wgs84.clone()).collect();
     let fast = StudyArea::covering(&polygons, Resolution::Eight).unwrap();
     let oracle = StudyArea::covering_h3o(&polygons, Resolution::Eight).unwrap();
     assert_eq!(fast.cells(), oracle.cells());

@@ -176,13 +176,14 @@ pub fn aggregate_cells(table: &IncidentTable, filter: &Filter, resolution: Resol
     let mask = filter.category_mask(n);
     let categories = table.category_column();
     let locations = table.location_column();
+    let area = filter.area_test(table);
     (0..table.len())
         .into_par_iter()
         .with_min_len(CHUNK)
         .fold(
             || CellAggregate::new(resolution, n),
             |mut acc, i| {
-                if filter.keeps_incident(table, &mask, i) {
+                if filter.keeps_incident(table, &mask, &area, i) {
                     acc.add_one(loc_cells[locations[i].index()], categories[i].index());
                 }
                 acc
@@ -208,6 +209,7 @@ pub fn aggregate_cells_sequential(
 ) -> BTreeMap<CellIndex, Vec<u32>> {
     let n = table.categories().len();
     let mut out: BTreeMap<CellIndex, Vec<u32>> = BTreeMap::new();
+    let area = filter.area_test(table);
     for i in 0..table.len() {
         let category = table.category_column()[i];
         if let Some(ids) = &filter.categories
@@ -216,7 +218,7 @@ pub fn aggregate_cells_sequential(
             continue;
         }
         if !filter.keeps_month(table.month_column()[i])
-            || !filter.keeps_area(table.ward_column()[i])
+            || !area.keeps(i)
             || !filter.keeps_flags(table.flag_column()[i])
             || !filter.keeps_time(table, i)
         {

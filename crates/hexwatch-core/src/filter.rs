@@ -1,8 +1,8 @@
 //! The selection shared by tiles and the API: categories, month range, area.
 
-use crate::area::{AreaId, WardIndex};
+use crate::area::{AreaId, AreaSets};
 use crate::category::CategoryId;
-use crate::incident::IncidentTable;
+use crate::incident::{IncidentTable, LocationId};
 use crate::time::YearMonth;
 
 /// Most values a category list may hold (police.uk has 14 types; partner data adds a few).
@@ -18,6 +18,16 @@ pub enum AreaFilter {
     AnyWard,
     /// One ward (`area=ward:E05012649`).
     Ward(AreaId),
+    /// One LSOA (`area=lsoa:E01034271`): membership from the source's own LSOA code where
+    /// it has one, otherwise by position.
+    Lsoa(AreaId),
+    /// One area of a custom set (`area=custom:<set>/<name>`), by position.
+    Custom {
+        /// Index of the set in [`AreaSets::custom`].
+        set: u16,
+        /// The area within the set.
+        area: AreaId,
+    },
 }
 
 /// A parsed selection. The default keeps every incident.
@@ -70,11 +80,17 @@ pub enum FilterError {
         /// `to` given.
         to: YearMonth,
     },
-    /// An area that is not `bcp` or `ward:<known code>`.
-    #[error("invalid area (got {value:?}): expected bcp or ward:<code> of a known ward")]
+    /// An area that is not `all`, `bcp`, `ward:<code>`, `lsoa:<code>` or
+    /// `custom:<set>/<name>` of a known area.
+    #[error(
+        "invalid area (got {value:?}): {reason}; expected all, bcp, ward:<code>, lsoa:<code> or custom:<set>/<name> \
+         (see /api/meta areas)"
+    )]
     UnknownArea {
         /// The value given.
         value: String,
+        /// Which part is unknown.
+        reason: String,
     },
 }
 
@@ -114,19 +130,49 @@ impl Filter {
         Ok(ids)
     }
 
-    /// Resolves `bcp` (any ward) or `ward:<code>`.
+    /// Resolves `all`, `bcp` (any ward), `ward:<code>`, `lsoa:<code>` or
+    /// `custom:<set>/<name>` against the boundary sets.
     ///
     /// # Errors
-    /// [`FilterError::UnknownArea`] for anything else.
-    pub fn parse_area(wards: Option<&WardIndex>, value: &str) -> Result<AreaFilter, FilterError> {
-        let unknown = || FilterError::UnknownArea { value: value.to_owned() };
-        match value.trim() {
-            "" | "all" => Ok(AreaFilter::All),
-            "bcp" if wards.is_some() => Ok(AreaFilter::AnyWard),
-            v => {
-                let code = v.strip_prefix("ward:").ok_or_else(unknown)?;
-                wards.and_then(|w| w.find_code(code)).map(AreaFilter::Ward).ok_or_else(unknown)
+    /// [`FilterError::UnknownArea`] for anything else, saying which part is unknown.
+    pub fn parse_area(sets: &AreaSets, value: &str) -> Result<AreaFilter, FilterError> {
+        let unknown = |reason: String| FilterError::UnknownArea { value: value.to_owned(), reason };
+        let v = value.trim();
+        if v.is_empty() || v == "all" {
+            return Ok(AreaFilter::All);
+        }
+        if v == "bcp" {
+            return sets
+                .wards
+                .as_ref()
+                .map(|_| AreaFilter::AnyWard)
+                .ok_or_else(|| unknown("no ward boundaries are loaded".into()));
+        }
+        let Some((kind, rest)) = v.split_once(':') else {
+            return Err(unknown(format!("{v:?} is not an area")));
+        };
+        let in_set = |set: Option<&crate::area::AreaSet>, what: &str| {
+            let set = set.ok_or_else(|| unknown(format!("no {what} boundaries are loaded")))?;
+            set.find_code(rest).ok_or_else(|| unknown(format!("no {what} with code {rest:?}")))
+        };
+        match kind {
+            "ward" => in_set(sets.wards.as_ref(), "ward").map(AreaFilter::Ward),
+            "lsoa" => in_set(sets.lsoas.as_ref(), "LSOA").map(AreaFilter::Lsoa),
+            "custom" => {
+                let (set_name, name) = rest
+                    .split_once('/')
+                    .ok_or_else(|| unknown("custom areas are custom:<set>/<name>".into()))?;
+                let set = sets.custom_index(set_name).ok_or_else(|| {
+                    let known: Vec<&str> = sets.custom.iter().map(crate::area::AreaSet::name).collect();
+                    let known = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
+                    unknown(format!("no custom area set {set_name:?} (custom sets: {known})"))
+                })?;
+                let area = sets.custom[usize::from(set)]
+                    .find_name(name)
+                    .ok_or_else(|| unknown(format!("custom set {set_name:?} has no area named {name:?}")))?;
+                Ok(AreaFilter::Custom { set, area })
             }
+            other => Err(unknown(format!("unknown kind of area {other:?}"))),
         }
     }
 
@@ -165,13 +211,20 @@ impl Filter {
     }
 
     /// Whether incident `i` of `table` is selected: category (`mask` from
-    /// [`Filter::category_mask`]), month, area, time of week and flags.
+    /// [`Filter::category_mask`]), month, area (`area` from [`Filter::area_test`]), time of
+    /// week and flags.
     #[must_use]
     #[inline]
-    pub fn keeps_incident(&self, table: &IncidentTable, mask: &[bool], i: usize) -> bool {
+    pub fn keeps_incident(
+        &self,
+        table: &IncidentTable,
+        mask: &[bool],
+        area: &AreaTest<'_>,
+        i: usize,
+    ) -> bool {
         mask[table.category_column()[i].index()]
             && self.keeps_month(table.month_column()[i])
-            && self.keeps_area(table.ward_column()[i])
+            && area.keeps(i)
             && self.keeps_flags(table.flag_column()[i])
             && self.keeps_time(table, i)
     }
@@ -203,14 +256,20 @@ impl Filter {
         self.hours.is_some() || self.weekdays.is_some()
     }
 
-    /// Whether an incident in `ward` passes the area filter.
+    /// The area test of this filter over `table`'s membership columns.
     #[must_use]
-    pub fn keeps_area(&self, ward: Option<AreaId>) -> bool {
-        match self.area {
-            AreaFilter::All => true,
-            AreaFilter::AnyWard => ward.is_some(),
-            AreaFilter::Ward(id) => ward == Some(id),
-        }
+    pub fn area_test<'a>(&self, table: &'a IncidentTable) -> AreaTest<'a> {
+        let kind = match self.area {
+            AreaFilter::All => AreaTestKind::All,
+            AreaFilter::AnyWard => AreaTestKind::Any(table.ward_column()),
+            AreaFilter::Ward(id) => AreaTestKind::Incident(table.ward_column(), id),
+            AreaFilter::Lsoa(id) => AreaTestKind::Incident(table.lsoa_column(), id),
+            AreaFilter::Custom { set, area } => match table.custom_column(usize::from(set)) {
+                Some(column) => AreaTestKind::Location(table.location_column(), column, area),
+                None => AreaTestKind::Nothing,
+            },
+        };
+        AreaTest { kind }
     }
 
     /// Number of months the selection spans for densities: the filter's range intersected
@@ -220,5 +279,40 @@ impl Filter {
         let from = self.from.map_or(first, |f| f.max(first));
         let to = self.to.map_or(last, |t| t.min(last));
         from.months_through(to)
+    }
+}
+
+/// Whether each incident of a table passes a filter's area, from the table's membership
+/// columns (see [`Filter::area_test`]).
+#[derive(Debug, Clone, Copy)]
+pub struct AreaTest<'a> {
+    kind: AreaTestKind<'a>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum AreaTestKind<'a> {
+    All,
+    /// In any area of a per-incident column.
+    Any(&'a [Option<AreaId>]),
+    /// In this area of a per-incident column.
+    Incident(&'a [Option<AreaId>], AreaId),
+    /// In this area of a per-location column.
+    Location(&'a [LocationId], &'a [Option<AreaId>], AreaId),
+    /// A custom set the table was not assigned with: nothing passes.
+    Nothing,
+}
+
+impl AreaTest<'_> {
+    /// Whether incident `i` passes.
+    #[inline]
+    #[must_use]
+    pub fn keeps(&self, i: usize) -> bool {
+        match self.kind {
+            AreaTestKind::All => true,
+            AreaTestKind::Any(column) => column[i].is_some(),
+            AreaTestKind::Incident(column, id) => column[i] == Some(id),
+            AreaTestKind::Location(locations, column, id) => column[locations[i].index()] == Some(id),
+            AreaTestKind::Nothing => false,
+        }
     }
 }

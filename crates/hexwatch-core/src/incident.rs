@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use h3o::{CellIndex, LatLng, Resolution};
 use rayon::prelude::*;
 
-use crate::area::{AreaId, WardIndex};
+use crate::area::{AreaId, AreaSet, AreaSets, WardIndex};
 use crate::category::{Category, CategoryId};
 use crate::time::{TimePrecision, WeekTime, YearMonth};
 use crate::units::BngPoint;
@@ -68,6 +68,29 @@ pub struct IncidentTable {
     /// The source's description of each location (police.uk `Location`, e.g. "On or near
     /// Lansdowne Crescent"), the first one seen.
     loc_description: Vec<Option<Box<str>>>,
+    /// Per incident: the source's own LSOA code (police.uk `LSOA code`), as an index into
+    /// `lsoa_codes`; `None` when the source gave none.
+    source_lsoa: Vec<Option<u32>>,
+    /// The distinct source LSOA codes.
+    lsoa_codes: Vec<Box<str>>,
+    /// Per incident: the LSOA of the table's LSOA set (`None`: in none, or no set).
+    lsoa: Vec<Option<AreaId>>,
+    /// `loc_custom[set][location]`: the location's area in each custom set, in
+    /// [`AreaSets::custom`] order.
+    loc_custom: Vec<Vec<Option<AreaId>>>,
+}
+
+/// How the incidents of a table came to belong to the areas of a set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MembershipReport {
+    /// Incidents placed by the source's own area code.
+    pub by_code: u64,
+    /// Incidents whose source code is not in the set (e.g. an LSOA outside BCP): in none.
+    pub code_outside_set: u64,
+    /// Incidents without a code placed by point-in-polygon (within the set's tolerance).
+    pub by_point: u64,
+    /// Incidents without a code outside every area by more than the tolerance.
+    pub outside: u64,
 }
 
 impl IncidentTable {
@@ -182,6 +205,26 @@ impl IncidentTable {
         &self.ward
     }
 
+    /// Per-incident LSOA column (`None`: in no LSOA of the set, or no set assigned).
+    #[must_use]
+    pub fn lsoa_column(&self) -> &[Option<AreaId>] {
+        &self.lsoa
+    }
+
+    /// Per-location membership of the custom set at `set` (index in [`AreaSets::custom`]);
+    /// `None` when the table was not assigned that many custom sets.
+    #[must_use]
+    pub fn custom_column(&self, set: usize) -> Option<&[Option<AreaId>]> {
+        self.loc_custom.get(set).map(Vec::as_slice)
+    }
+
+    /// The source's own LSOA code of incident `i` (police.uk `LSOA code`), if it gave one.
+    #[must_use]
+    pub fn source_lsoa_code(&self, i: usize) -> Option<&str> {
+        let code = self.source_lsoa.get(i).copied().flatten()?;
+        self.lsoa_codes.get(code as usize).map(AsRef::as_ref)
+    }
+
     /// The finest H3 cell ([`FINEST_RESOLUTION`]) of each distinct location.
     #[must_use]
     pub fn location_cells(&self) -> &[CellIndex] {
@@ -250,6 +293,73 @@ impl IncidentTable {
         self.loc_ward = self.loc_bng.par_iter().map(|p| wards.assign(*p)).collect();
         self.ward = self.location.iter().map(|l| self.loc_ward[l.index()]).collect();
     }
+
+    /// Assigns every incident to an LSOA of `lsoas`: by the source's own LSOA code when it
+    /// has one (a code the set lacks places it in none: police.uk's code is the published
+    /// membership, never overridden by position), otherwise by point-in-polygon within the
+    /// set's tolerance (each location tested once, Rayon-parallel).
+    pub fn assign_lsoas(&mut self, lsoas: &AreaSet) -> MembershipReport {
+        let code_ids: Vec<Option<AreaId>> = self.lsoa_codes.iter().map(|c| lsoas.find_code(c)).collect();
+        let mut needs_point = vec![false; self.loc_bng.len()];
+        for (src, loc) in self.source_lsoa.iter().zip(&self.location) {
+            if src.is_none() {
+                needs_point[loc.index()] = true;
+            }
+        }
+        let by_point: Vec<Option<AreaId>> = self
+            .loc_bng
+            .par_iter()
+            .zip(&needs_point)
+            .map(|(p, needed)| if *needed { lsoas.assign(*p) } else { None })
+            .collect();
+        let mut report = MembershipReport::default();
+        self.lsoa = self
+            .source_lsoa
+            .iter()
+            .zip(&self.location)
+            .map(|(src, loc)| {
+                let (area, counter) = match src {
+                    Some(code) => {
+                        let id = code_ids[*code as usize];
+                        (id, if id.is_some() { &mut report.by_code } else { &mut report.code_outside_set })
+                    }
+                    None => {
+                        let id = by_point[loc.index()];
+                        (id, if id.is_some() { &mut report.by_point } else { &mut report.outside })
+                    }
+                };
+                *counter += 1;
+                area
+            })
+            .collect();
+        report
+    }
+
+    /// Assigns every location to its area in each custom set, by point-in-polygon within
+    /// each set's tolerance (custom areas have no source codes).
+    pub fn assign_custom(&mut self, sets: &[AreaSet]) {
+        self.loc_custom =
+            sets.iter().map(|set| self.loc_bng.par_iter().map(|p| set.assign(*p)).collect()).collect();
+    }
+
+    /// Assigns wards, LSOAs and custom areas from `sets` (a set that is absent leaves its
+    /// column empty of memberships).
+    pub fn assign_areas(&mut self, sets: &AreaSets) {
+        match &sets.wards {
+            Some(w) => self.assign_wards(w),
+            None => {
+                self.loc_ward = vec![None; self.loc_bng.len()];
+                self.ward = vec![None; self.location.len()];
+            }
+        }
+        match &sets.lsoas {
+            Some(l) => {
+                self.assign_lsoas(l);
+            }
+            None => self.lsoa = vec![None; self.location.len()],
+        }
+        self.assign_custom(&sets.custom);
+    }
 }
 
 /// One incident to add to an [`IncidentTableBuilder`].
@@ -308,6 +418,7 @@ impl NewIncident {
 pub struct IncidentTableBuilder {
     table: IncidentTable,
     locations: HashMap<(u64, u64), LocationId>,
+    lsoa_code_ids: HashMap<Box<str>, u32>,
 }
 
 impl IncidentTableBuilder {
@@ -368,6 +479,24 @@ impl IncidentTableBuilder {
         t.weight.push(incident.weight);
         t.location.push(location);
         t.ward.push(None);
+        t.source_lsoa.push(None);
+        t.lsoa.push(None);
+    }
+
+    /// Records the source's own LSOA code (police.uk `LSOA code`) of the incident pushed
+    /// last; an empty code is ignored.
+    ///
+    /// # Panics
+    /// When more than `u32::MAX` distinct codes are recorded.
+    pub fn set_lsoa_code(&mut self, code: &str) {
+        let code = code.trim();
+        let t = &mut self.table;
+        let (Some(slot), false) = (t.source_lsoa.last_mut(), code.is_empty()) else { return };
+        let id = *self.lsoa_code_ids.entry(code.into()).or_insert_with(|| {
+            t.lsoa_codes.push(code.into());
+            u32::try_from(t.lsoa_codes.len() - 1).expect("fewer than 2^32 LSOA codes")
+        });
+        *slot = Some(id);
     }
 
     /// Adds one incident with the source's description of its location, kept for the
@@ -402,6 +531,14 @@ impl IncidentTableBuilder {
         }
         table
     }
+
+    /// The table, with every area set of `sets` assigned (see [`IncidentTable::assign_areas`]).
+    #[must_use]
+    pub fn build_with_areas(self, sets: &AreaSets) -> IncidentTable {
+        let mut table = self.build(None);
+        table.assign_areas(sets);
+        table
+    }
 }
 
 /// Each location's cell at `resolution`, Rayon-parallel.
@@ -412,4 +549,75 @@ fn index_cells(lon: &[f64], lat: &[f64], resolution: Resolution) -> Vec<CellInde
             LatLng::new(lat, lon).expect("locations are validated at ingest").to_cell(resolution)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::area::Area;
+    use crate::filter::{AreaFilter, Filter};
+    use crate::summary::{Scope, aggregate_lsoas, summarise};
+    use geo::{MultiPolygon, polygon};
+
+    fn square(code: &str, x0: f64) -> Area {
+        let p =
+            polygon![(x: x0, y: 0.0), (x: x0 + 100.0, y: 0.0), (x: x0 + 100.0, y: 100.0), (x: x0, y: 100.0)];
+        Area {
+            code: code.into(),
+            name: format!("{code} name"),
+            boundary_bng: MultiPolygon::new(vec![p]),
+            boundary_wgs84: MultiPolygon::new(vec![]),
+        }
+    }
+
+    /// Incidents at BNG (x, 50) with an optional source LSOA code.
+    fn table(points: &[(f64, Option<&str>)]) -> IncidentTable {
+        let mut b = IncidentTableBuilder::new();
+        let asb = b.category_id("Anti-social behaviour");
+        for (i, (x, code)) in points.iter().enumerate() {
+            let lon = -1.9 + f64::from(u32::try_from(i).unwrap()) * 1e-4;
+            b.push(NewIncident::monthly(
+                asb,
+                YearMonth::new(2025, 1).unwrap(),
+                lon,
+                50.7,
+                BngPoint { easting_m: *x, northing_m: 50.0 },
+                LatLng::new(50.7, lon).unwrap().to_cell(FINEST_RESOLUTION),
+            ));
+            if let Some(code) = code {
+                b.set_lsoa_code(code);
+            }
+        }
+        b.build(None)
+    }
+
+    #[test]
+    fn lsoas_come_from_the_source_code_then_from_position() {
+        let lsoas = AreaSet::new(AreaSet::LSOA, vec![square("L1", 0.0), square("L2", 200.0)], 0.0);
+        // In L1's square but coded L2 (the code wins); coded outside the set; no code, in L2;
+        // no code, in neither.
+        let mut t = table(&[(50.0, Some("L2")), (50.0, Some("E01999999")), (250.0, None), (150.0, None)]);
+        let report = t.assign_lsoas(&lsoas);
+        assert_eq!(report, MembershipReport { by_code: 1, code_outside_set: 1, by_point: 1, outside: 1 });
+        assert_eq!(t.lsoa_column(), [Some(AreaId(1)), None, Some(AreaId(1)), None]);
+        assert_eq!(t.source_lsoa_code(1), Some("E01999999"));
+        assert_eq!(t.source_lsoa_code(2), None);
+        let in_l2 = Filter { area: AreaFilter::Lsoa(AreaId(1)), ..Filter::default() };
+        assert_eq!(summarise(&t, &in_l2, Scope::All).total, 2);
+        assert_eq!(summarise(&t, &Filter::default(), Scope::Lsoa(AreaId(1))).total, 2);
+        assert_eq!(aggregate_lsoas(&t, &Filter::default(), 2), [vec![0], vec![2]]);
+    }
+
+    #[test]
+    fn custom_areas_come_from_position() {
+        let beats = AreaSet::new("beats", vec![square("B1", 0.0), square("B2", 100.0)], 5.0);
+        let mut t = table(&[(50.0, Some("L1")), (150.0, None), (204.0, None), (300.0, None)]);
+        t.assign_custom(std::slice::from_ref(&beats));
+        assert_eq!(t.custom_column(0), Some(&[Some(AreaId(0)), Some(AreaId(1)), Some(AreaId(1)), None][..]));
+        let in_b2 = Filter { area: AreaFilter::Custom { set: 0, area: AreaId(1) }, ..Filter::default() };
+        assert_eq!(summarise(&t, &in_b2, Scope::All).total, 2);
+        // A set index the table was not assigned with keeps nothing.
+        let missing = Filter { area: AreaFilter::Custom { set: 3, area: AreaId(0) }, ..Filter::default() };
+        assert_eq!(summarise(&t, &missing, Scope::All).total, 0);
+    }
 }

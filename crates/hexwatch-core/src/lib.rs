@@ -29,7 +29,8 @@
 //! - [`IncidentTable`]: incidents as columns; distinct locations indexed once.
 //! - [`Category`] and [`CategoryId`]: police.uk crime types with their police.uk API slugs.
 //! - [`YearMonth`], [`TimePrecision`]: time with an explicit precision.
-//! - [`WardIndex`]: point-in-polygon area membership with a tolerance in metres.
+//! - [`AreaSet`], [`AreaSets`]: boundary sets (wards, LSOAs, custom areas) and point-in-polygon
+//!   membership with a tolerance in metres stated per set.
 //! - [`Filter`], [`AreaFilter`]: the selection shared by tiles and the API.
 //! - [`aggregate_cells`]: counts per H3 cell and category as a mergeable partial.
 //! - [`summarise`], [`aggregate_wards`]: totals by category, month, location and ward.
@@ -57,14 +58,15 @@ mod units;
 pub use aggregate::{
     CellAggregate, CellCounts, aggregate_cells, aggregate_cells_sequential, density_per_km2_month,
 };
-pub use area::{AreaId, Ward, WardIndex};
+pub use area::{Area, AreaId, AreaSet, AreaSets, Ward, WardIndex};
 pub use category::{Category, CategoryId, police_uk_slug};
 pub use disclosure::{DisclosurePolicy, Role};
-pub use filter::{AreaFilter, Filter, FilterError};
+pub use filter::{AreaFilter, AreaTest, Filter, FilterError};
 pub use incident::{
-    FINEST_RESOLUTION, INDEXED_RESOLUTIONS, IncidentTable, IncidentTableBuilder, LocationId, NewIncident,
+    FINEST_RESOLUTION, INDEXED_RESOLUTIONS, IncidentTable, IncidentTableBuilder, LocationId,
+    MembershipReport, NewIncident,
 };
-pub use summary::{Scope, Summary, aggregate_wards, previous_period, summarise};
+pub use summary::{Scope, Summary, aggregate_lsoas, aggregate_wards, previous_period, summarise};
 pub use time::{
     HOURS_PER_WEEK, MINUTES_PER_WEEK, TimePrecision, WEEKDAY_NAMES, WeekTime, YearMonth, YearMonthError,
     parse_hours, parse_weekdays,

@@ -20,6 +20,8 @@ pub enum Scope {
     Cell(CellIndex),
     /// Incidents in this ward.
     Ward(AreaId),
+    /// Incidents in this LSOA.
+    Lsoa(AreaId),
 }
 
 /// Counts of the incidents a filter and scope select.
@@ -102,6 +104,7 @@ pub fn summarise(table: &IncidentTable, filter: &Filter, scope: Scope) -> Summar
     };
     let (categories, months, locations, wards) =
         (table.category_column(), table.month_column(), table.location_column(), table.ward_column());
+    let (lsoas, area) = (table.lsoa_column(), filter.area_test(table));
     let partial = (0..table.len())
         .into_par_iter()
         .with_min_len(16_384)
@@ -113,9 +116,10 @@ pub fn summarise(table: &IncidentTable, filter: &Filter, scope: Scope) -> Summar
                     (Scope::All, _) => true,
                     (Scope::Cell(_), Some((cell, at))) => at[locations[i].index()] == *cell,
                     (Scope::Ward(w), _) => wards[i] == Some(w),
+                    (Scope::Lsoa(l), _) => lsoas[i] == Some(l),
                     (Scope::Cell(_), None) => false,
                 };
-                if in_scope && filter.keeps_incident(table, &mask, i) {
+                if in_scope && filter.keeps_incident(table, &mask, &area, i) {
                     acc.total += 1;
                     acc.by_category[c] += 1;
                     *acc.by_month.entry(months[i]).or_default() += 1;
@@ -153,21 +157,39 @@ pub fn summarise(table: &IncidentTable, filter: &Filter, scope: Scope) -> Summar
 /// `counts[ward][category]`, wards in [`AreaId`] order.
 #[must_use]
 pub fn aggregate_wards(table: &IncidentTable, filter: &Filter, n_wards: usize) -> Vec<Vec<u64>> {
+    aggregate_by_area(table, filter, table.ward_column(), n_wards)
+}
+
+/// Incidents per LSOA and category that `filter` keeps (its area is ignored):
+/// `counts[lsoa][category]`, LSOAs in [`AreaId`] order of the LSOA set the table was
+/// assigned with (membership from the source's own LSOA code where it has one).
+#[must_use]
+pub fn aggregate_lsoas(table: &IncidentTable, filter: &Filter, n_lsoas: usize) -> Vec<Vec<u64>> {
+    aggregate_by_area(table, filter, table.lsoa_column(), n_lsoas)
+}
+
+/// Counts per area of a per-incident membership column and per category.
+fn aggregate_by_area(
+    table: &IncidentTable,
+    filter: &Filter,
+    areas: &[Option<AreaId>],
+    n_areas: usize,
+) -> Vec<Vec<u64>> {
     let n = table.categories().len();
     let mask = filter.category_mask(n);
-    let (categories, months, wards) = (table.category_column(), table.month_column(), table.ward_column());
-    let zero = || vec![vec![0_u64; n]; n_wards];
+    let (categories, months) = (table.category_column(), table.month_column());
+    let zero = || vec![vec![0_u64; n]; n_areas];
     (0..table.len())
         .into_par_iter()
         .with_min_len(16_384)
         .fold(zero, |mut acc, i| {
             let c = categories[i].index();
-            if let Some(w) = wards[i]
+            if let Some(a) = areas[i]
                 && mask[c]
                 && filter.keeps_month(months[i])
                 && filter.keeps_flags(table.flag_column()[i])
                 && filter.keeps_time(table, i)
-                && let Some(row) = acc.get_mut(w.index())
+                && let Some(row) = acc.get_mut(a.index())
             {
                 row[c] += 1;
             }

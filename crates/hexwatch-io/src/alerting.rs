@@ -58,7 +58,7 @@ pub fn compute_alerts(
     settings: &AlertSettings,
 ) -> Result<Vec<Alert>, String> {
     let Some(span) = table.month_span() else { return Ok(Vec::new()) };
-    let polygons: Vec<_> = wards.wards().iter().map(|w| w.boundary_wgs84.clone()).collect();
+    let polygons: Vec<_> = wards.areas().iter().map(|w| w.boundary_wgs84.clone()).collect();
     let area = StudyArea::covering(&polygons, settings.resolution).map_err(|e| e.to_string())?;
     let mut out = Vec::new();
     for slug in &settings.cell_categories {

@@ -16,12 +16,17 @@
 //! - [`ingest_file`]: validate, identify and store one police.uk file; returns an [`IngestReport`].
 //! - [`Store`]: the SQLite store (schema versioned by `PRAGMA user_version`).
 //! - [`BngProjector`]: WGS84 ↔ EPSG:27700.
-//! - [`WardSet`]: ward boundaries from GeoJSON, projected for point-in-polygon.
+//! - [`BoundarySet`] ([`WardSet`]): ward and LSOA boundaries from GeoJSON (WGS84 or EPSG:27700),
+//!   projected for point-in-polygon.
+//! - [`CustomAreaFile`]: user areas (beats, PSPO zones) read with repairs and rejections, kept
+//!   in the store (`Store::add_area_set`, `Store::load_area_sets`).
 //! - [`hotspots_geojson`]: ranked H3 cells as GeoJSON; [`cells_csv`], [`wards_csv`]: exports.
 
 mod alerting;
 mod api_ingest;
 mod bng;
+mod boundary_file;
+mod custom_areas;
 mod geojson_out;
 mod ingest;
 mod mapping;
@@ -36,6 +41,11 @@ mod wards;
 pub use alerting::{AlertSettings, StoredAlert, TRANSITION_METHOD, compute_alerts};
 pub use api_ingest::{Batch, BodyError, BodyFormat, ingest_body};
 pub use bng::{BngProjector, ProjectionError};
+pub use boundary_file::{BoundaryFileError, SourceCrs};
+pub use custom_areas::{
+    AreaSetError, AreaSetInfo, CustomAreaFile, CustomAreaOptions, DEFAULT_CODE_PROPERTIES,
+    DEFAULT_NAME_PROPERTIES, FeatureRejection, Repair, check_set_name,
+};
 pub use geojson_out::hotspots_geojson;
 pub use ingest::{IngestError, IngestOptions, IngestReport, PathIngest, Rejection, ingest_file, ingest_path};
 pub use mapping::{ColumnMap, FlagMap, Mapping, TimeMap, ingest_mapped};
@@ -43,4 +53,4 @@ pub use raster_out::{RasterError, write_density_geotiff};
 pub use stats_out::{class_counts, ranked_cells, stat_properties, stats_csv, stats_geojson};
 pub use store::{SCHEMA_VERSION, Store, StoreError, StoreSummary};
 pub use tables_out::{WardRow, cells_csv, wards_csv};
-pub use wards::{WardSet, WardSetError};
+pub use wards::{BoundarySet, WardSet, WardSetError, outlines};

@@ -9,7 +9,7 @@ use hexwatch_core::{
 use rusqlite::{Connection, OptionalExtension};
 
 /// The schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Migrations in order: `MIGRATIONS[i]` takes a store from version `i` to `i + 1`.
 const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
@@ -103,7 +103,36 @@ CREATE TABLE alerts (
 );
 CREATE INDEX alerts_period ON alerts(period_index, status);
 ",
+    // 4: custom area sets.
+    MIGRATION_AREA_SETS,
 ];
+
+/// Custom area sets (`hexwatch areas add`): one row per set with its point-in-polygon
+/// tolerance, one row per area with its boundary as GeoJSON geometry text in WGS84 and in
+/// British National Grid metres (both kept: the file's own coordinates are never
+/// round-tripped through a projection). Self-contained: new tables only.
+const MIGRATION_AREA_SETS: &str = r"
+CREATE TABLE area_sets (
+    name TEXT PRIMARY KEY,
+    source_file TEXT NOT NULL,
+    source_crs TEXT NOT NULL,
+    tolerance_m REAL NOT NULL DEFAULT 0,
+    name_property TEXT,
+    code_property TEXT,
+    added_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE TABLE areas (
+    set_name TEXT NOT NULL REFERENCES area_sets(name) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    code TEXT,
+    name TEXT NOT NULL,
+    geometry_wgs84 TEXT NOT NULL,
+    geometry_bng TEXT NOT NULL,
+    area_km2 REAL NOT NULL,
+    PRIMARY KEY (set_name, ordinal),
+    UNIQUE (set_name, name)
+);
+";
 
 /// Why the store could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -289,7 +318,7 @@ impl Store {
             .conn
             .prepare(
                 "SELECT id, category, month, time_precision, longitude, latitude, easting_m, northing_m, h3_cell, location, \
-                 local_start, local_end, flags, weight FROM incidents ORDER BY id",
+                 local_start, local_end, flags, weight, lsoa_code FROM incidents ORDER BY id",
             )
             .map_err(|e| self.sql_error(e))?;
         let mut rows = stmt.query([]).map_err(|e| self.sql_error(e))?;
@@ -348,6 +377,10 @@ impl Store {
                 weight,
             };
             builder.push_described(incident, description.as_deref());
+            let lsoa_code: Option<String> = row.get(14).map_err(|e| self.sql_error(e))?;
+            if let Some(code) = lsoa_code {
+                builder.set_lsoa_code(&code);
+            }
         }
         Ok(builder.build(wards))
     }

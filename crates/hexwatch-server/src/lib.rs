@@ -15,8 +15,11 @@
 //! # Routes
 //! `GET /` (the map, from `web/`), `/api/health`, `/api/meta`, `/catalog`,
 //! `/tiles/cells` (TileJSON 3.0.0), `/tiles/cells/{z}/{x}/{y}` (MVT, optional `.mvt`/`.pbf`
-//! suffix), `/api/areas/wards` (GeoJSON), `/api/hotspots?method=count&res=9&…` (GeoJSON).
-//! Filters shared by tiles and API: `category`, `from`, `to`, `area`, `res`.
+//! suffix), `/tiles/boundaries[/{z}/{x}/{y}]?set=ward|lsoa|<custom>` (area outlines),
+//! `/api/areas/wards` (GeoJSON), `/api/wards`, `/api/lsoas` (counts per area),
+//! `/api/hotspots?method=count&res=9&…` (GeoJSON). Filters shared by tiles and API:
+//! `category`, `from`, `to`, `area` (`all`, `bcp`, `ward:<code>`, `lsoa:<code>`,
+//! `custom:<set>/<name>`), `res`.
 
 mod error;
 mod query;
@@ -26,4 +29,7 @@ mod state;
 pub use error::ApiError;
 pub use query::{Selection, parse_selection};
 pub use routes::router;
-pub use state::{AppState, DEFAULT_ATTRIBUTION, ServerConfig, ServerEvent, StateError, WriteToken};
+pub use state::{
+    AppState, DEFAULT_ATTRIBUTION, DEFAULT_LSOA_TOLERANCE_M, ServerConfig, ServerEvent, StateError,
+    WriteToken,
+};

@@ -1,7 +1,7 @@
 //! Query parameters shared by tiles and the API.
 
 use h3o::Resolution;
-use hexwatch_core::{Filter, IncidentTable, TimePrecision, WardIndex, YearMonth};
+use hexwatch_core::{AreaSets, Filter, IncidentTable, TimePrecision, YearMonth};
 
 use crate::error::ApiError;
 
@@ -106,7 +106,7 @@ pub(crate) fn no_parameters(pairs: &[(String, String)], route: &str) -> Result<(
 pub fn parse_selection(
     pairs: &[(String, String)],
     table: &IncidentTable,
-    wards: Option<&WardIndex>,
+    areas: &AreaSets,
     extra: &[&str],
 ) -> Result<Selection, ApiError> {
     let mut selection = Selection::default();
@@ -130,7 +130,7 @@ pub fn parse_selection(
             "from" => selection.filter.from = Some(month(value)?),
             "to" => selection.filter.to = Some(month(value)?),
             "area" => {
-                selection.filter.area = Filter::parse_area(wards, value)
+                selection.filter.area = Filter::parse_area(areas, value)
                     .map_err(|e| ApiError::bad_parameter(e.parameter(), e.to_string()))?;
             }
             "res" => {

@@ -5,10 +5,10 @@ use std::sync::{Arc, RwLock};
 
 use h3o::{CellIndex, Resolution};
 use hexwatch_core::{
-    Bounds, CellAggregate, DisclosurePolicy, IncidentTable, LocationId, Role, WardIndex, YearMonth,
-    aggregate_cells,
+    AreaSet, AreaSets, Bounds, CellAggregate, DisclosurePolicy, IncidentTable, LocationId, MembershipReport,
+    Role, YearMonth, aggregate_cells,
 };
-use hexwatch_io::{Store, StoreError, WardSet};
+use hexwatch_io::{AreaSetError, BoundarySet, Store, StoreError, WardSet};
 use rstar::RTree;
 use rstar::primitives::{GeomWithData, Rectangle};
 
@@ -33,6 +33,13 @@ pub struct ServerConfig {
     pub wards: Option<WardSet>,
     /// Point-in-polygon tolerance for the wards, metres (11 m for the shipped BCP wards).
     pub ward_tolerance_m: f64,
+    /// LSOA boundaries for `area=lsoa:` filters, `/api/lsoas` and the boundaries layer;
+    /// `None` serves without LSOAs. Membership comes from the incidents' own LSOA code
+    /// where they have one; the polygons place the others.
+    pub lsoas: Option<BoundarySet>,
+    /// Point-in-polygon tolerance for the LSOAs, metres (used only for incidents without
+    /// an LSOA code).
+    pub lsoa_tolerance_m: f64,
     /// Base URL for absolute TileJSON tile URLs (e.g. `https://maps.example.org`); when
     /// `None`, taken from the request's `Host` header.
     pub public_base_url: Option<String>,
@@ -132,7 +139,9 @@ impl EventLog {
 /// Attribution for police.uk data and ONS boundaries (Open Government Licence v3.0).
 pub const DEFAULT_ATTRIBUTION: &str = "Contains public sector information licensed under the Open Government Licence v3.0 \
      (data.police.uk). Ward boundaries: Source: Office for National Statistics licensed under the Open Government \
-     Licence v.3.0. Contains OS data © Crown copyright and database right 2020.";
+     Licence v.3.0. Contains OS data © Crown copyright and database right 2020. LSOA boundaries: Source: Office for \
+     National Statistics licensed under the Open Government Licence v.3.0. Contains OS data © Crown copyright and \
+     database right.";
 
 impl ServerConfig {
     /// A configuration with no wards, no base URL, k = 0 and the default attribution.
@@ -143,6 +152,8 @@ impl ServerConfig {
             web_dir,
             wards: None,
             ward_tolerance_m: 11.0,
+            lsoas: None,
+            lsoa_tolerance_m: DEFAULT_LSOA_TOLERANCE_M,
             public_base_url: None,
             disclosure: DisclosurePolicy::default(),
             attribution: DEFAULT_ATTRIBUTION.to_owned(),
@@ -152,6 +163,11 @@ impl ServerConfig {
         }
     }
 }
+
+/// Default point-in-polygon tolerance of the LSOA set, metres: the same 11 m as the wards,
+/// for the same coastal snap points (police.uk rows carry their LSOA code, so the polygons
+/// place only incidents without one).
+pub const DEFAULT_LSOA_TOLERANCE_M: f64 = 11.0;
 
 /// Why the state could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -163,13 +179,19 @@ pub enum StateError {
     /// The alert statistics failed.
     #[error("alerts: {0}")]
     Alerts(String),
+    /// The custom area sets could not be read from the store.
+    #[error(transparent)]
+    Areas(#[from] AreaSetError),
 }
 
 /// Everything computed from one version of the store.
 #[derive(Debug)]
 pub(crate) struct Snapshot {
     pub(crate) table: IncidentTable,
-    pub(crate) wards: Option<WardIndex>,
+    /// Wards, LSOAs and the store's custom sets, as the table was assigned with them.
+    pub(crate) areas: AreaSets,
+    /// How incidents were placed in LSOAs (by code, by position), when LSOAs are loaded.
+    pub(crate) lsoa_membership: Option<MembershipReport>,
     pub(crate) data_version: u64,
     pub(crate) month_span: Option<(YearMonth, YearMonth)>,
     /// Extent of all locations, for TileJSON.
@@ -241,6 +263,8 @@ pub(crate) enum TileScope {
     },
     /// Global statistics (Gi*, Moran, emerging): purged on every change.
     Global,
+    /// Area outlines: no incident change touches them.
+    Boundaries,
 }
 
 /// A cached tile: gzip bytes and the ETag of the uncompressed tile.
@@ -370,7 +394,7 @@ impl AppState {
     /// [`StateError::Store`], or [`StateError::Alerts`] when the statistics fail.
     pub fn refresh_alerts(&self) -> Result<Vec<String>, StateError> {
         let snapshot = self.snapshot();
-        let Some(wards) = snapshot.wards.as_ref() else { return Ok(Vec::new()) };
+        let Some(wards) = snapshot.areas.wards.as_ref() else { return Ok(Vec::new()) };
         let alerts = hexwatch_io::compute_alerts(&snapshot.table, wards, &self.0.config.alerts)
             .map_err(StateError::Alerts)?;
         let mut store = Store::open(&self.0.config.store_path)?;
@@ -385,7 +409,7 @@ impl AppState {
     }
 
     /// Rebuilds the table after incidents at `changed` (lon, lat) were added or removed,
-    /// and purges cached tiles by the rules of their [`TileScope`]: count tiles whose
+    /// and purges cached tiles by the rules of their scope: count tiles whose
     /// buffered extent meets a changed incident's cell at the tile's resolution, density
     /// tiles within the bandwidth of a changed incident, every statistics tile. Tiles that
     /// depend on a global parameter that changed (the default bandwidth, the density grid)
@@ -401,6 +425,7 @@ impl AppState {
             let window = crate::routes::tile_window_of(key.z, key.x, key.y);
             let hit = match tile.scope {
                 TileScope::Global => true,
+                TileScope::Boundaries => false,
                 TileScope::Cells { res } => Resolution::try_from(res).is_ok_and(|r| {
                     changed.iter().any(|&(lon, lat)| {
                         h3o::LatLng::new(lat, lon).is_ok_and(|ll| {
@@ -433,6 +458,8 @@ impl AppState {
         *self.0.snapshot.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(snapshot);
         self.0.tiles.invalidate_all();
         self.0.aggregates.invalidate_all();
+        // Custom area sets are re-read with the store: their ids may have changed.
+        self.0.study_areas.invalidate_all();
         self.0.stats.invalidate_all();
         self.0.densities.invalidate_all();
         self.0.density_models.invalidate_all();
@@ -450,7 +477,8 @@ impl AppState {
     }
 
     /// The statistics of `selection` at `res` over the study area of its area filter (all
-    /// wards for `bcp` or no area; the ward for `ward:`), computed once per data version.
+    /// wards for `bcp` or no area; the one area for `ward:`, `lsoa:` or `custom:`),
+    /// computed once per data version.
     ///
     /// # Errors
     /// 400 naming `method` when no ward boundaries are configured (no study area).
@@ -463,28 +491,22 @@ impl AppState {
         method: Method,
         options: StatOptions,
     ) -> Result<Arc<IndexedStats>, ApiError> {
-        let wards = snapshot.wards.as_ref().ok_or_else(|| {
-            ApiError::bad_parameter(
+        // One area selected: its own polygon is the study area; otherwise all of BCP.
+        let area_key = match selection.filter.area {
+            AreaFilter::All | AreaFilter::AnyWard => AreaFilter::AnyWard,
+            single => single,
+        };
+        let polygons = snapshot.areas.study_polygons(area_key);
+        if polygons.is_empty() {
+            return Err(ApiError::bad_parameter(
                 "method",
                 "hotspot statistics need a study area: start the server with ward boundaries",
-            )
-        })?;
-        let area_key = match selection.filter.area {
-            AreaFilter::Ward(id) => AreaFilter::Ward(id),
-            _ => AreaFilter::AnyWard,
-        };
+            ));
+        }
         let area = self
             .0
             .study_areas
-            .try_get_with((u8::from(res), area_key), || {
-                let polygons: Vec<_> = match area_key {
-                    AreaFilter::Ward(id) => {
-                        wards.ward(id).map(|w| w.boundary_wgs84.clone()).into_iter().collect()
-                    }
-                    _ => wards.wards().iter().map(|w| w.boundary_wgs84.clone()).collect(),
-                };
-                StudyArea::covering(&polygons, res).map(Arc::new)
-            })
+            .try_get_with((u8::from(res), area_key), || StudyArea::covering(&polygons, res).map(Arc::new))
             .map_err(|e| ApiError::internal(&e))?;
         let key = AggregateKey::of(snapshot, role, selection, u8::from(res));
         let settings = format!("{method:?};{options:?}");
@@ -547,7 +569,7 @@ impl AppState {
 
     /// The kernel density surface of `selection` (see [`Self::density_model`]): cell size
     /// given or the points' shorter extent side ÷ 250, over the points' extent grown by the
-    /// bandwidth; cells outside the area filter's wards are NoData. `None` when no incident
+    /// bandwidth; cells outside the area filter's areas are NoData. `None` when no incident
     /// matches.
     pub(crate) fn density(
         &self,
@@ -565,16 +587,9 @@ impl AppState {
             .try_get_with((key, settings), || {
                 let model = self.density_model(snapshot, role, selection, kernel, bandwidth_m).ok_or(())?;
                 let (h, spec) = grid_of(&model, cell_size_m).ok_or(())?;
-                let wards = snapshot.wards.as_ref();
                 let area = selection.filter.area;
-                let keep = |x: f64, y: f64| match (wards, area) {
-                    (Some(w), AreaFilter::Ward(id)) => {
-                        w.assign(BngPoint { easting_m: x, northing_m: y }) == Some(id)
-                    }
-                    (Some(w), AreaFilter::AnyWard) => {
-                        w.assign(BngPoint { easting_m: x, northing_m: y }).is_some()
-                    }
-                    _ => true,
+                let keep = |x: f64, y: f64| {
+                    snapshot.areas.keeps_point(area, BngPoint { easting_m: x, northing_m: y })
                 };
                 let grid = kde_exact(&model.points, &spec, kernel, h, model.months, &keep);
                 let cell_size_rule =
@@ -634,8 +649,14 @@ fn cell_box(cell: CellIndex) -> Rectangle<[f64; 2]> {
 
 fn load_snapshot(config: &ServerConfig) -> Result<Snapshot, StateError> {
     let store = Store::open(&config.store_path)?;
-    let wards = config.wards.as_ref().map(|w| w.index(config.ward_tolerance_m));
-    let table = store.load_table(wards.as_ref())?;
+    let areas = AreaSets {
+        wards: config.wards.as_ref().map(|w: &WardSet| w.index(config.ward_tolerance_m)),
+        lsoas: config.lsoas.as_ref().map(|l| l.index(config.lsoa_tolerance_m)),
+        custom: store.load_area_sets()?,
+    };
+    let mut table = store.load_table(areas.wards.as_ref())?;
+    let lsoa_membership = areas.lsoas.as_ref().map(|l: &AreaSet| table.assign_lsoas(l));
+    table.assign_custom(&areas.custom);
     let data_version = store.summary()?.data_version;
     let month_span = table.month_span();
     let bounds = (0..table.location_count())
@@ -651,5 +672,14 @@ fn load_snapshot(config: &ServerConfig) -> Result<Snapshot, StateError> {
         });
     let category_counts = table.category_counts();
     let in_wards = table.ward_column().iter().filter(|w| w.is_some()).count();
-    Ok(Snapshot { table, wards, data_version, month_span, bounds, category_counts, in_wards })
+    Ok(Snapshot {
+        table,
+        areas,
+        lsoa_membership,
+        data_version,
+        month_span,
+        bounds,
+        category_counts,
+        in_wards,
+    })
 }

@@ -5,10 +5,11 @@
 //! cell centres) on the density grid in British National Grid metres, projected to WGS84
 //! once per surface; each tile then clips them to its buffered extent.
 
-use geo::{BooleanOps, BoundingRect, Coord, LineString, MultiPolygon, Polygon, Rect};
+use geo::{BoundingRect, Coord, LineString, MultiPolygon, Polygon, Rect};
 use hexwatch_core::kde::DensityGrid;
 
-use crate::mvt_cells::{BUFFER, EXTENT, PropertyValue, TileError, encode_layer, rounded_ring};
+use crate::mvt_cells::{PropertyValue, TileError, encode_layer};
+use crate::mvt_polygons::{buffered_window, clip_to_window, tile_rings};
 use crate::tile::TileCoord;
 
 /// The layer name inside `density-contours` tiles.
@@ -91,7 +92,7 @@ pub fn density_bands(
 }
 
 /// Encodes the bands that reach `tile` as one MVT layer ([`CONTOUR_LAYER`]), clipped to
-/// the tile plus [`BUFFER`], with properties `class`, `lower_per_km2_month`,
+/// the tile plus [`crate::BUFFER`], with properties `class`, `lower_per_km2_month`,
 /// `upper_per_km2_month` (absent for the top band) and `label` (e.g. `"10–30"`, `"≥ 300"`).
 ///
 /// # Errors
@@ -101,21 +102,9 @@ pub fn density_bands(
 /// Mapbox Vector Tile Specification 2.1, §4.3.4.4: an exterior ring (positive area in
 /// tile coordinates) followed by its interior rings (negative area).
 pub fn encode_density_bands(tile: TileCoord, bands: &[DensityBand]) -> Result<Vec<u8>, TileError> {
-    let b = tile.bounds();
-    let pad_deg = BUFFER / f64::from(EXTENT);
-    let (dx, dy) = ((b.east - b.west) * pad_deg, (b.north - b.south) * pad_deg);
-    let window =
-        Rect::new(Coord { x: b.west - dx, y: b.south - dy }, Coord { x: b.east + dx, y: b.north + dy });
+    let window = buffered_window(tile);
     let features = bands.iter().filter_map(|band| {
-        let bbox = band.bbox?;
-        if bbox.max().x < window.min().x
-            || bbox.min().x > window.max().x
-            || bbox.max().y < window.min().y
-            || bbox.min().y > window.max().y
-        {
-            return None;
-        }
-        let clipped = band.polygons.intersection(&window.to_polygon());
+        let clipped = clip_to_window(&band.polygons, band.bbox?, window)?;
         let rings = tile_rings(&clipped, tile);
         let mut properties = vec![
             ("class".to_owned(), PropertyValue::Uint(band.class as u64)),
@@ -132,34 +121,6 @@ pub fn encode_density_bands(tile: TileCoord, bands: &[DensityBand]) -> Result<Ve
         Some((rings, properties))
     });
     encode_layer(tile, CONTOUR_LAYER, features)
-}
-
-/// Polygons in degrees to integer tile-coordinate rings: each exterior wound positive,
-/// followed by its interiors wound negative; collapsed rings are dropped (an interior
-/// only with its exterior).
-fn tile_rings(polygons: &MultiPolygon<f64>, tile: TileCoord) -> Vec<Vec<(i32, i32)>> {
-    let extent = f64::from(EXTENT);
-    let to_tile = |ring: &LineString<f64>| -> Vec<Coord> {
-        ring.0
-            .iter()
-            .map(|c| {
-                let (x, y) = tile.project(c.x, c.y, extent);
-                Coord { x, y }
-            })
-            .collect()
-    };
-    let mut rings = Vec::new();
-    for polygon in polygons {
-        let Some(exterior) = rounded_ring(&to_tile(polygon.exterior())) else { continue };
-        rings.push(exterior);
-        for interior in polygon.interiors() {
-            if let Some(mut hole) = rounded_ring(&to_tile(interior)) {
-                hole.reverse();
-                rings.push(hole);
-            }
-        }
-    }
-    rings
 }
 
 #[cfg(test)]

@@ -10,13 +10,16 @@
 //! assert_eq!(u8::from(resolution_for_zoom(13)), 9);
 //! ```
 
+mod boundaries;
 mod density_contours;
 mod density_png;
 mod density_tile;
 mod mvt_cells;
+mod mvt_polygons;
 mod tile;
 mod tilejson_doc;
 
+pub use boundaries::{BOUNDARIES_LAYER, BoundaryFeature, boundaries_tilejson, encode_boundaries};
 pub use density_contours::{CONTOUR_LAYER, ContourError, DensityBand, density_bands, encode_density_bands};
 pub use density_png::{DENSITY_BREAKS, DENSITY_COLOURS, density_preview_png, density_rgba};
 pub use density_tile::{DENSITY_TILE_SIZE, density_tile_png, footprint_mean, pixel_means};

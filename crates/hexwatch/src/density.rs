@@ -4,7 +4,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use hexwatch_core::AreaFilter;
 use hexwatch_core::kde::{
     Bandwidth, BandwidthRule, GridSpec, Kernel, arcgis_bandwidth, binned_error_bound_per_m2, kde_binned,
     kde_exact, kde_points,
@@ -44,7 +43,7 @@ pub(crate) struct DensityArgs {
 }
 
 pub(crate) fn run(store_path: &Path, args: &DensityArgs) -> anyhow::Result<ExitCode> {
-    let Selected { table, wards, filter } = args.selection.load(store_path)?;
+    let Selected { table, areas, filter } = args.selection.load(store_path)?;
     let months = table.month_span().map_or(0, |(f, l)| filter.months_selected(f, l));
     let mut weight_of = vec![1.0; table.categories().len()];
     for spec in &args.weights {
@@ -101,14 +100,8 @@ pub(crate) fn run(store_path: &Path, args: &DensityArgs) -> anyhow::Result<ExitC
             bandwidth.bandwidth_m, spec.cell_size_m
         );
     }
-    let keep = |x: f64, y: f64| match (&wards, filter.area) {
-        (Some(w), AreaFilter::Ward(id)) => {
-            w.assign(hexwatch_core::BngPoint { easting_m: x, northing_m: y }) == Some(id)
-        }
-        (Some(w), AreaFilter::AnyWard) => {
-            w.assign(hexwatch_core::BngPoint { easting_m: x, northing_m: y }).is_some()
-        }
-        _ => true,
+    let keep = |x: f64, y: f64| {
+        areas.keeps_point(filter.area, hexwatch_core::BngPoint { easting_m: x, northing_m: y })
     };
     let grid = if args.binned {
         let bound = binned_error_bound_per_m2(bandwidth.bandwidth_m, spec.cell_size_m) * 1e6

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use h3o::Resolution;
 use hexwatch_core::stats::{Method, StatOptions, StudyArea, analyse};
-use hexwatch_core::{AreaFilter, Filter, WardIndex, aggregate_cells};
+use hexwatch_core::{AreaFilter, AreaSets, Filter, aggregate_cells};
 use hexwatch_io::hotspots_geojson;
 
 use crate::selection::{Selected, SelectionArgs};
@@ -50,9 +50,9 @@ pub(crate) fn run(store_path: &Path, args: &HotspotsArgs) -> anyhow::Result<Exit
     else {
         bail!("invalid --res {}: an H3 resolution from 5 to 12", args.res);
     };
-    let Selected { table, wards, filter } = args.selection.load(store_path)?;
+    let Selected { table, areas, filter } = args.selection.load(store_path)?;
     if let Some(method) = Method::parse(&args.method) {
-        return run_statistic(&table, &filter, wards.as_ref(), res, method, args);
+        return run_statistic(&table, &filter, &areas, res, method, args);
     }
     let aggregate = aggregate_cells(&table, &filter, res);
     let months = table.month_span().map_or(0, |(f, l)| filter.months_selected(f, l));
@@ -82,25 +82,26 @@ pub(crate) fn run(store_path: &Path, args: &HotspotsArgs) -> anyhow::Result<Exit
 }
 
 /// Gi*, local Moran or emerging hot spots over the study area: every cell covering the
-/// wards (the chosen ward with `--area ward:…`).
+/// wards (the chosen area with `--area ward:…`, `lsoa:…` or `custom:…`).
 fn run_statistic(
     table: &hexwatch_core::IncidentTable,
     filter: &Filter,
-    wards: Option<&WardIndex>,
+    areas: &AreaSets,
     res: Resolution,
     method: Method,
     args: &HotspotsArgs,
 ) -> anyhow::Result<ExitCode> {
-    let Some(wards) = wards else {
+    let area_key = match filter.area {
+        AreaFilter::All | AreaFilter::AnyWard => AreaFilter::AnyWard,
+        single => single,
+    };
+    let polygons = areas.study_polygons(area_key);
+    if polygons.is_empty() {
         bail!(
-            "--method {} needs a study area: give --area bcp (or ward:<code>) and the ward boundaries",
+            "--method {} needs a study area: give --area bcp (or ward:<code>, lsoa:<code>, custom:<set>/<name>)",
             method.as_str()
         );
-    };
-    let polygons: Vec<_> = match filter.area {
-        AreaFilter::Ward(id) => wards.ward(id).map(|w| w.boundary_wgs84.clone()).into_iter().collect(),
-        _ => wards.wards().iter().map(|w| w.boundary_wgs84.clone()).collect(),
-    };
+    }
     let area = StudyArea::covering(&polygons, res)?;
     let mut options = StatOptions { k: args.k, seed: args.seed, ..StatOptions::default() };
     if let Some(p) = args.permutations {

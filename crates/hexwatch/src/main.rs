@@ -1,4 +1,5 @@
-//! The `hexwatch` command: `serve`, `ingest`, `delete`, `density`, `hotspots`, `generate`.
+//! The `hexwatch` command: `serve`, `ingest`, `delete`, `areas`, `density`, `hotspots`, `alerts`,
+//! `generate`.
 
 #![expect(
     clippy::print_stdout,
@@ -7,6 +8,7 @@
 )]
 
 mod alerts;
+mod areas;
 mod density;
 mod generate;
 mod hotspots;
@@ -39,6 +41,8 @@ enum Command {
     Ingest(ingest::IngestArgs),
     /// Delete a partner source's incidents by their source references (cancelled records).
     Delete(ingest::DeleteArgs),
+    /// Custom area sets (beats, PSPO zones, …): add from GeoJSON, list, remove.
+    Areas(areas::AreasArgs),
     /// Kernel density of the selection as a GeoTIFF (EPSG:27700) and a PNG preview.
     Density(density::DensityArgs),
     /// Write the top H3 cells by incident count as GeoJSON.
@@ -63,6 +67,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(&cli.store, args),
         Command::Ingest(args) => ingest::run(&cli.store, &args),
         Command::Delete(args) => ingest::run_delete(&cli.store, &args),
+        Command::Areas(args) => areas::run(&cli.store, &args),
         Command::Hotspots(args) => hotspots::run(&cli.store, &args),
         Command::Alerts(args) => alerts::run(&cli.store, &args),
         Command::Density(args) => density::run(&cli.store, &args),

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use hexwatch_io::{IngestOptions, Store, WardSet};
+use hexwatch_core::AreaSet;
+use hexwatch_io::{BoundarySet, IngestOptions, Store, WardSet};
 use hexwatch_server::{AppState, ServerConfig, router};
 
 /// Arguments of `hexwatch serve`.
@@ -15,7 +16,8 @@ pub(crate) struct ServeArgs {
     #[arg(long, env = "HEXWATCH_BIND", default_value = "127.0.0.1:8080")]
     bind: SocketAddr,
     /// Directory of shipped data: police.uk files under police-uk-dorset-*/ are ingested when the
-    /// store is empty; wards are read from boundaries-bcp-wards-2020/.
+    /// store is empty; wards are read from boundaries-bcp-wards-2020/, LSOAs from
+    /// bcp-lsoa-2021.geojson.
     #[arg(long, default_value = "data")]
     data_dir: PathBuf,
     /// Do not ingest the shipped data into an empty store.
@@ -36,6 +38,14 @@ pub(crate) struct ServeArgs {
     /// generalised BCP wards; see their SOURCE.md).
     #[arg(long, default_value_t = 11.0)]
     ward_tolerance_m: f64,
+    /// LSOA boundaries (GeoJSON with code/name, WGS84 or EPSG:27700); default: the shipped
+    /// BCP LSOA 2021 layer, bcp-lsoa-2021.geojson in the data directory.
+    #[arg(long)]
+    lsoas: Option<PathBuf>,
+    /// Point-in-polygon tolerance for the LSOAs, in metres (only for incidents without an
+    /// LSOA code: police.uk rows carry theirs).
+    #[arg(long, default_value_t = hexwatch_server::DEFAULT_LSOA_TOLERANCE_M)]
+    lsoa_tolerance_m: f64,
     /// Base URL used in TileJSON tile links (default: from the request's Host header).
     #[arg(long, env = "HEXWATCH_PUBLIC_URL")]
     public_base_url: Option<String>,
@@ -117,9 +127,18 @@ pub(crate) fn run(store_path: &Path, args: ServeArgs) -> anyhow::Result<ExitCode
         eprintln!("warning: no ward boundaries at {}: area filters are off", wards_path.display());
         None
     };
+    let lsoas_path = args.lsoas.clone().unwrap_or_else(|| args.data_dir.join("bcp-lsoa-2021.geojson"));
+    let lsoas = if lsoas_path.exists() {
+        Some(BoundarySet::read(AreaSet::LSOA, &lsoas_path, "code", "name")?)
+    } else {
+        eprintln!("warning: no LSOA boundaries at {}: lsoa: area filters are off", lsoas_path.display());
+        None
+    };
     let mut config = ServerConfig::new(store_path.to_path_buf(), args.web_dir.clone());
     config.wards = wards;
     config.ward_tolerance_m = args.ward_tolerance_m;
+    config.lsoas = lsoas;
+    config.lsoa_tolerance_m = args.lsoa_tolerance_m;
     config.public_base_url = args.public_base_url.clone();
     config.basemap_style_url = args.basemap_style_url.clone();
     config.write_token = write_token(args.write_token_file.as_deref())?;

@@ -9,7 +9,7 @@
 
 use std::path::PathBuf;
 
-use hexwatch_io::{IngestOptions, Store, WardSet, ingest_file};
+use hexwatch_io::{BoundarySet, IngestOptions, Store, WardSet, ingest_file};
 use hexwatch_server::{AppState, ServerConfig, router};
 
 pub(crate) fn data_dir() -> PathBuf {
@@ -32,6 +32,11 @@ pub(crate) fn shipped_wards() -> WardSet {
     .unwrap()
 }
 
+/// The shipped BCP LSOA 2021 layer (properties `code`, `name`).
+pub(crate) fn shipped_lsoas() -> BoundarySet {
+    BoundarySet::read("lsoa", &data_dir().join("bcp-lsoa-2021.geojson"), "code", "name").unwrap()
+}
+
 /// A temporary store holding the twelve shipped Dorset months.
 pub(crate) fn dorset_store() -> (Store, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
@@ -45,23 +50,43 @@ pub(crate) fn dorset_store() -> (Store, tempfile::TempDir) {
     (store, dir)
 }
 
+/// The server over the Dorset store with the shipped wards and LSOAs, as `hexwatch serve`
+/// sets it up.
 pub(crate) fn start_server() -> Server {
     start_server_with(true, |_| {})
+}
+
+/// [`start_server`], with `prepare` run on the store first (e.g. to add custom area sets);
+/// returns what `prepare` returns.
+pub(crate) fn start_server_prepared<T>(prepare: impl FnOnce(&mut Store) -> T) -> (Server, T) {
+    let mut prepared = None;
+    let server = start_server_full(true, |store| prepared = Some(prepare(store)), |_| {});
+    (server, prepared.unwrap())
 }
 
 /// A server on the Dorset store (`dorset`) or an empty one, its configuration adjusted by
 /// `configure` (e.g. a write token).
 pub(crate) fn start_server_with(dorset: bool, configure: impl FnOnce(&mut ServerConfig)) -> Server {
-    let (store, dir) = if dorset {
+    start_server_full(dorset, |_| {}, configure)
+}
+
+fn start_server_full(
+    dorset: bool,
+    prepare: impl FnOnce(&mut Store),
+    configure: impl FnOnce(&mut ServerConfig),
+) -> Server {
+    let (mut store, dir) = if dorset {
         dorset_store()
     } else {
         let dir = tempfile::tempdir().unwrap();
         (Store::open(dir.path().join("s.sqlite3")).unwrap(), dir)
     };
+    prepare(&mut store);
     let store_path = store.path().to_path_buf();
     drop(store);
     let mut config = ServerConfig::new(store_path, data_dir().join("../web"));
     config.wards = Some(shipped_wards());
+    config.lsoas = Some(shipped_lsoas());
     configure(&mut config);
     let state = AppState::load(config).unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();

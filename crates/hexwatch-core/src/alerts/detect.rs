@@ -141,7 +141,7 @@ impl SeriesSet {
         for (slot, &c) in kept.iter().enumerate() {
             slot_of_category[c] = slot;
         }
-        let n_wards = wards.wards().len();
+        let n_wards = wards.areas().len();
         let category_column = table.category_column();
         let ward_column = table.ward_column();
         let counts = count_table(table, filter, (first, last), n_wards * kept.len() * months, |i, month| {
@@ -150,7 +150,7 @@ impl SeriesSet {
             (ward < n_wards).then_some((ward * kept.len() + slot) * months + month)
         });
         let mut series = Vec::with_capacity(n_wards * kept.len());
-        for (w, ward) in wards.wards().iter().enumerate() {
+        for (w, ward) in wards.areas().iter().enumerate() {
             for (slot, &c) in kept.iter().enumerate() {
                 let at = (w * kept.len() + slot) * months;
                 series.push(Series {
@@ -224,6 +224,7 @@ fn count_table(
     slot: impl Fn(usize, usize) -> Option<usize> + Sync,
 ) -> Vec<u32> {
     let mask = filter.category_mask(table.categories().len());
+    let area = filter.area_test(table);
     let month_column = table.month_column();
     (0..table.len())
         .into_par_iter()
@@ -232,7 +233,7 @@ fn count_table(
             || vec![0_u32; len],
             |mut acc, i| {
                 let month = month_column[i];
-                if month >= first && month <= last && filter.keeps_incident(table, &mask, i) {
+                if month >= first && month <= last && filter.keeps_incident(table, &mask, &area, i) {
                     let offset = usize::try_from(month.ordinal() - first.ordinal()).unwrap_or(usize::MAX);
                     if let Some(at) = slot(i, offset)
                         && let Some(c) = acc.get_mut(at)

@@ -34,9 +34,9 @@ pub fn kde_points(
     let mask = filter.category_mask(table.categories().len());
     let mut weights: HashMap<LocationId, f64> = HashMap::new();
     let (locations, categories) = (table.location_column(), table.category_column());
-    let incident_weights = table.weight_column();
+    let (incident_weights, area) = (table.weight_column(), filter.area_test(table));
     for i in 0..table.len() {
-        if filter.keeps_incident(table, &mask, i) {
+        if filter.keeps_incident(table, &mask, &area, i) {
             let c = categories[i].index();
             *weights.entry(locations[i]).or_default() += weight_of(c) * f64::from(incident_weights[i]);
         }

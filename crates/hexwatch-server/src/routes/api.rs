@@ -6,7 +6,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use h3o::Resolution;
-use hexwatch_core::{TimePrecision, YearMonth};
+use hexwatch_core::{AreaSet, TimePrecision, YearMonth};
 use hexwatch_tiles::ZOOM_RESOLUTION;
 use serde_json::{Value, json};
 
@@ -57,14 +57,59 @@ pub(super) async fn meta(
         .unwrap_or_default();
     let in_wards = s.in_wards;
     let mut areas = Vec::new();
-    if let Some(w) = &s.wards {
+    if s.areas.wards.is_some() {
         areas.push(json!({ "id": "bcp", "name": "Bournemouth, Christchurch and Poole (all wards)" }));
-        let mut wards: Vec<_> = w.wards().iter().collect();
-        wards.sort_by(|a, b| a.name.cmp(&b.name));
-        areas.extend(
-            wards.iter().map(|w| json!({ "id": format!("ward:{}", w.code), "name": w.name, "code": w.code })),
-        );
     }
+    for set in s.areas.iter() {
+        let mut list: Vec<_> = set.areas().iter().collect();
+        if set.name() == AreaSet::WARD {
+            list.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        areas.extend(list.into_iter().map(|a| {
+            let id = match set.name() {
+                AreaSet::WARD | AreaSet::LSOA => format!("{}:{}", set.name(), a.code),
+                custom => format!("custom:{custom}/{}", a.name),
+            };
+            // [west, south, east, north] in degrees, so the page can fit any area.
+            let bbox = geo::BoundingRect::bounding_rect(&a.boundary_wgs84)
+                .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y]);
+            json!({ "id": id, "name": a.name, "code": a.code, "set": set.name(), "bbox": bbox })
+        }));
+    }
+    let area_sets: Vec<Value> = s
+        .areas
+        .iter()
+        .map(|set| {
+            let (label, membership) = match set.name() {
+                AreaSet::WARD => ("Wards", "point in polygon within the tolerance"),
+                AreaSet::LSOA => (
+                    "LSOAs (2021)",
+                    "the incident's own LSOA code where it has one (police.uk); point in polygon within the tolerance otherwise",
+                ),
+                _ => ("Custom areas", "point in polygon within the tolerance"),
+            };
+            let mut v = json!({
+                "set": set.name(),
+                "label": label,
+                "areas": set.len(),
+                "tolerance_m": set.tolerance_m(),
+                "membership": membership,
+                "filter": match set.name() {
+                    AreaSet::WARD | AreaSet::LSOA => format!("{}:<code>", set.name()),
+                    name => format!("custom:{name}/<name>"),
+                },
+            });
+            if set.name() == AreaSet::LSOA
+                && let Some(m) = s.lsoa_membership
+            {
+                v["incidents_by_code"] = json!(m.by_code);
+                v["incidents_with_a_code_outside_the_set"] = json!(m.code_outside_set);
+                v["incidents_by_position"] = json!(m.by_point);
+                v["incidents_in_no_area"] = json!(m.outside);
+            }
+            v
+        })
+        .collect();
     let zoom_resolution: Vec<Value> =
         ZOOM_RESOLUTION.iter().map(|(z, r)| json!({ "min_zoom": z, "res": u8::from(*r) })).collect();
     Ok(Json(json!({
@@ -89,7 +134,8 @@ pub(super) async fn meta(
             "outside_every_ward": t.len() - in_wards,
         },
         "areas": areas,
-        "ward_tolerance_m": s.wards.as_ref().map(hexwatch_core::WardIndex::tolerance_m),
+        "area_sets": area_sets,
+        "ward_tolerance_m": s.areas.wards.as_ref().map(AreaSet::tolerance_m),
         "zoom_resolution": zoom_resolution,
         "density_unit": "incidents per km² per month",
         "attribution": state.0.config.attribution,
@@ -98,8 +144,13 @@ pub(super) async fn meta(
 }
 
 /// `GET /catalog`: the layers and where to find them.
-pub(super) async fn catalog(query: Result<Query<Pairs>, QueryRejection>) -> Result<Json<Value>, ApiError> {
+pub(super) async fn catalog(
+    State(state): State<AppState>,
+    query: Result<Query<Pairs>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
     no_parameters(&query_pairs(query)?, "/catalog")?;
+    let snapshot = state.snapshot();
+    let sets: Vec<&str> = snapshot.areas.iter().map(AreaSet::name).collect();
     Ok(Json(json!({
         "tiles": {
             "cells": {
@@ -116,10 +167,18 @@ pub(super) async fn catalog(query: Result<Query<Pairs>, QueryRejection>) -> Resu
                 "content_type": "application/vnd.mapbox-vector-tile",
                 "tilejson": "/tiles/density-contours",
                 "description": "Isobands of the same density between the legend's breaks (properties class, lower_per_km2_month, upper_per_km2_month, label)",
+            },
+            "boundaries": {
+                "content_type": "application/vnd.mapbox-vector-tile",
+                "tilejson": "/tiles/boundaries",
+                "description": "Area outlines of every boundary set (properties set, code, name); ?set=ward|lsoa|<custom set> selects one (see /api/meta area_sets)",
+                "sets": sets,
             }
         },
         "geojson": {
             "wards": { "url": "/api/areas/wards", "description": "BCP ward outlines (properties code, name)" },
+            "ward_counts": { "url": "/api/wards?format=geojson", "description": "Every ward with its counts and density for the selection" },
+            "lsoa_counts": { "url": "/api/lsoas?format=geojson", "description": "Every LSOA with its counts (from the incidents' own LSOA code) and density for the selection" },
             "hotspots": { "url": "/api/hotspots?method=count&res=9", "description": "Cells ranked by count" },
         }
     })))
@@ -151,7 +210,7 @@ pub(super) async fn hotspots(
     let selection = parse_selection(
         &pairs,
         &snapshot.table,
-        snapshot.wards.as_ref(),
+        &snapshot.areas,
         &["method", "limit", "format", "k", "permutations", "seed"],
     )?;
     let value = |k: &str| pairs.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.as_str());

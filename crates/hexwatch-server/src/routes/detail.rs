@@ -1,4 +1,5 @@
-//! Summaries and tables: `/api/summary`, `/api/cells/{h3}`, `/api/wards`, `/api/wards/{code}`.
+//! Summaries and tables: `/api/summary`, `/api/cells/{h3}`, `/api/wards`, `/api/wards/{code}`,
+//! `/api/lsoas`, `/api/lsoas/{code}`.
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -6,8 +7,8 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use h3o::CellIndex;
 use hexwatch_core::{
-    AreaFilter, Filter, IncidentTable, Role, Scope, Summary, YearMonth, aggregate_wards,
-    density_per_km2_month, previous_period, summarise,
+    AreaFilter, AreaSet, AreaSets, Filter, IncidentTable, Role, Scope, Summary, YearMonth, aggregate_lsoas,
+    aggregate_wards, density_per_km2_month, previous_period, summarise,
 };
 use hexwatch_io::WardRow;
 use serde_json::{Value, json};
@@ -100,7 +101,7 @@ fn detail_body(
         .by_ward
         .iter()
         .filter_map(|(w, n)| {
-            let ward = snapshot.wards.as_ref()?.ward((*w)?)?;
+            let ward = snapshot.areas.wards.as_ref()?.area((*w)?)?;
             Some(json!({ "code": ward.code, "name": ward.name, "count": n }))
         })
         .collect();
@@ -125,7 +126,7 @@ pub(super) async fn summary(
 ) -> Result<axum::Json<Value>, ApiError> {
     let pairs = query_pairs(query)?;
     let snapshot = state.snapshot();
-    let selection = parse_selection(&pairs, &snapshot.table, snapshot.wards.as_ref(), &[])?;
+    let selection = parse_selection(&pairs, &snapshot.table, &snapshot.areas, &[])?;
     let role = role_of(&headers);
     let st = state.clone();
     let body = tokio::task::spawn_blocking(move || {
@@ -193,7 +194,7 @@ pub(super) async fn cell(
         })?;
     let pairs = query_pairs(query)?;
     let snapshot = state.snapshot();
-    let selection = parse_selection(&pairs, &snapshot.table, snapshot.wards.as_ref(), &[])?;
+    let selection = parse_selection(&pairs, &snapshot.table, &snapshot.areas, &[])?;
     let identity = vec![("h3", json!(cell.to_string())), ("res", json!(u8::from(cell.resolution())))];
     detail(state, snapshot, role_of(&headers), selection, Scope::Cell(cell), cell.area_km2(), identity).await
 }
@@ -226,11 +227,55 @@ async fn detail(
     Ok(axum::Json(body))
 }
 
-fn refuse_area(pairs: &Pairs) -> Result<(), ApiError> {
+/// The area sets with a table route: wards and LSOAs.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Ward,
+    Lsoa,
+}
+
+impl Kind {
+    fn set(self, areas: &AreaSets) -> Option<&AreaSet> {
+        match self {
+            Self::Ward => areas.wards.as_ref(),
+            Self::Lsoa => areas.lsoas.as_ref(),
+        }
+    }
+
+    const fn noun(self) -> &'static str {
+        match self {
+            Self::Ward => "ward",
+            Self::Lsoa => "LSOA",
+        }
+    }
+
+    const fn plural(self) -> &'static str {
+        match self {
+            Self::Ward => "wards",
+            Self::Lsoa => "lsoas",
+        }
+    }
+
+    fn scope(self, id: hexwatch_core::AreaId) -> Scope {
+        match self {
+            Self::Ward => Scope::Ward(id),
+            Self::Lsoa => Scope::Lsoa(id),
+        }
+    }
+
+    fn counts(self, table: &IncidentTable, filter: &Filter, n: usize) -> Vec<Vec<u64>> {
+        match self {
+            Self::Ward => aggregate_wards(table, filter, n),
+            Self::Lsoa => aggregate_lsoas(table, filter, n),
+        }
+    }
+}
+
+fn refuse_area(pairs: &Pairs, kind: Kind) -> Result<(), ApiError> {
     if pairs.iter().any(|(k, _)| k == "area") {
         return Err(ApiError::bad_parameter(
             "area",
-            "area does not apply here: these routes are about wards",
+            format!("area does not apply here: these routes are about {}s", kind.noun()),
         ));
     }
     Ok(())
@@ -238,36 +283,78 @@ fn refuse_area(pairs: &Pairs) -> Result<(), ApiError> {
 
 /// `GET /api/wards/{code}`: one ward's counts by category and month, and top locations.
 pub(super) async fn ward(
-    State(state): State<AppState>,
+    state: State<AppState>,
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<Pairs>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<axum::Json<Value>, ApiError> {
+    area_detail(state, path, query, headers, Kind::Ward).await
+}
+
+/// `GET /api/lsoas/{code}`: one LSOA's counts (membership by the incidents' own LSOA code
+/// where they have one), by category and month, and top locations.
+pub(super) async fn lsoa(
+    state: State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<Pairs>, QueryRejection>,
+    headers: HeaderMap,
+) -> Result<axum::Json<Value>, ApiError> {
+    area_detail(state, path, query, headers, Kind::Lsoa).await
+}
+
+async fn area_detail(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<Pairs>, QueryRejection>,
+    headers: HeaderMap,
+    kind: Kind,
+) -> Result<axum::Json<Value>, ApiError> {
     let code = path_segments(path)?;
     let pairs = query_pairs(query)?;
-    refuse_area(&pairs)?;
+    refuse_area(&pairs, kind)?;
     let snapshot = state.snapshot();
-    let wards =
-        snapshot.wards.as_ref().ok_or_else(|| ApiError::not_found("no ward boundaries are configured"))?;
-    let id = wards.find_code(&code).ok_or_else(|| ApiError {
+    let set = kind
+        .set(&snapshot.areas)
+        .ok_or_else(|| ApiError::not_found(format!("no {} boundaries are configured", kind.noun())))?;
+    let not_found = || ApiError {
         parameter: Some("code".to_owned()),
-        ..ApiError::not_found(format!("no ward with code {code:?}; see /api/meta areas"))
-    })?;
-    let selection = parse_selection(&pairs, &snapshot.table, snapshot.wards.as_ref(), &[])?;
-    let ward = wards.ward(id).ok_or_else(|| ApiError::not_found(format!("no ward with code {code:?}")))?;
-    let identity = vec![("code", json!(ward.code)), ("name", json!(ward.name))];
-    let area_km2 = ward.area_km2();
-    detail(state, snapshot.clone(), role_of(&headers), selection, Scope::Ward(id), area_km2, identity).await
+        ..ApiError::not_found(format!("no {} with code {code:?}; see /api/meta areas", kind.noun()))
+    };
+    let id = set.find_code(&code).ok_or_else(not_found)?;
+    let area = set.area(id).ok_or_else(not_found)?;
+    let selection = parse_selection(&pairs, &snapshot.table, &snapshot.areas, &[])?;
+    let identity = vec![("code", json!(area.code)), ("name", json!(area.name))];
+    let area_km2 = area.area_km2();
+    detail(state, snapshot.clone(), role_of(&headers), selection, kind.scope(id), area_km2, identity).await
 }
 
 /// `GET /api/wards?format=json|csv|geojson`: every ward's counts for the selection.
 pub(super) async fn wards(
-    State(state): State<AppState>,
+    state: State<AppState>,
     query: Result<Query<Pairs>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    area_table(state, query, headers, Kind::Ward).await
+}
+
+/// `GET /api/lsoas?format=json|csv|geojson`: every LSOA's counts for the selection, from
+/// the incidents' own LSOA code where they have one (police.uk), by position otherwise.
+pub(super) async fn lsoas(
+    state: State<AppState>,
+    query: Result<Query<Pairs>, QueryRejection>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    area_table(state, query, headers, Kind::Lsoa).await
+}
+
+async fn area_table(
+    State(state): State<AppState>,
+    query: Result<Query<Pairs>, QueryRejection>,
+    headers: HeaderMap,
+    kind: Kind,
+) -> Result<Response, ApiError> {
     let pairs = query_pairs(query)?;
-    refuse_area(&pairs)?;
+    refuse_area(&pairs, kind)?;
     let format = pairs.iter().find(|(k, _)| k == "format").map_or("json", |(_, v)| v.as_str()).to_owned();
     if !["json", "csv", "geojson"].contains(&format.as_str()) {
         return Err(ApiError::bad_parameter(
@@ -276,21 +363,25 @@ pub(super) async fn wards(
         ));
     }
     let snapshot = state.snapshot();
-    let selection = parse_selection(&pairs, &snapshot.table, snapshot.wards.as_ref(), &["format"])?;
+    let selection = parse_selection(&pairs, &snapshot.table, &snapshot.areas, &["format"])?;
     let role = role_of(&headers);
     let st = state.clone();
     tokio::task::spawn_blocking(move || {
-        let Some(index) = snapshot.wards.as_ref() else {
-            return Err(ApiError::not_found("no ward boundaries are configured"));
+        let Some(index) = kind.set(&snapshot.areas) else {
+            return Err(ApiError::not_found(format!("no {} boundaries are configured", kind.noun())));
         };
         let filter = Filter { area: AreaFilter::All, ..selection.filter.clone() };
-        let counts = aggregate_wards(&snapshot.table, &filter, index.wards().len());
-        let rows: Vec<WardRow> = index
-            .wards()
+        let counts = kind.counts(&snapshot.table, &filter, index.len());
+        let rows: Vec<(WardRow, &geo::MultiPolygon<f64>)> = index
+            .areas()
             .iter()
             .zip(counts)
             .filter(|(_, c)| visible(&st, role, c.iter().sum()).is_some())
-            .map(|(w, counts)| WardRow { code: w.code.clone(), name: w.name.clone(), area_km2: w.area_km2(), counts })
+            .map(|(a, counts)| {
+                let row =
+                    WardRow { code: a.code.clone(), name: a.name.clone(), area_km2: a.area_km2(), counts };
+                (row, &a.boundary_wgs84)
+            })
             .collect();
         let months = snapshot.months(&selection);
         let t = &snapshot.table;
@@ -307,22 +398,32 @@ pub(super) async fn wards(
             p
         };
         let (content_type, body) = match format.as_str() {
-            "csv" => ("text/csv; charset=utf-8", hexwatch_io::wards_csv(t, &rows, months).map_err(|e| ApiError::internal(&e))?),
+            "csv" => {
+                let table_rows: Vec<WardRow> = rows.iter().map(|(r, _)| r.clone()).collect();
+                let csv =
+                    hexwatch_io::wards_csv(t, &table_rows, months).map_err(|e| ApiError::internal(&e))?;
+                ("text/csv; charset=utf-8", csv)
+            }
             "geojson" => {
-                let outlines = st.0.config.wards.as_ref().map(|w| &w.outlines);
                 let features: Vec<geojson::Feature> = rows
                     .iter()
-                    .filter_map(|r| {
-                        let outline = outlines?.features.iter().find(|f| f.property("code").and_then(Value::as_str) == Some(r.code.as_str()))?;
-                        Some(geojson::Feature { properties: Some(properties(r)), ..outline.clone() })
+                    .map(|(r, outline)| geojson::Feature {
+                        geometry: Some(geojson::Geometry::from(geojson::GeometryValue::from(*outline))),
+                        properties: Some(properties(r)),
+                        ..geojson::Feature::default()
                     })
                     .collect();
                 let fc = geojson::FeatureCollection { bbox: None, features, foreign_members: None };
                 ("application/geo+json", geojson::GeoJson::from(fc).to_string())
             }
             _ => {
-                let list: Vec<Value> = rows.iter().map(|r| Value::Object(properties(r))).collect();
-                ("application/json", json!({ "wards": list, "months_selected": months, "data_version": snapshot.data_version }).to_string())
+                let list: Vec<Value> = rows.iter().map(|(r, _)| Value::Object(properties(r))).collect();
+                let body = json!({
+                    kind.plural(): list,
+                    "months_selected": months,
+                    "data_version": snapshot.data_version,
+                });
+                ("application/json", body.to_string())
             }
         };
         Ok(([(header::CONTENT_TYPE, HeaderValue::from_static(content_type))], body).into_response())

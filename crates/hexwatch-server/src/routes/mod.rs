@@ -33,6 +33,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/cells/{h3}", get(detail::cell))
         .route("/api/wards", get(detail::wards))
         .route("/api/wards/{code}", get(detail::ward))
+        .route("/api/lsoas", get(detail::lsoas))
+        .route("/api/lsoas/{code}", get(detail::lsoa))
         .route("/tiles/{layer}", get(tiles::tilejson))
         .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile))
         .route(

@@ -1,4 +1,5 @@
-//! `/tiles/cells` (TileJSON) and `/tiles/cells/{z}/{x}/{y}` (MVT).
+//! `/tiles/{layer}` (TileJSON) and `/tiles/{layer}/{z}/{x}/{y}` (MVT or PNG) for the `cells`,
+//! `density`, `density-contours` and `boundaries` layers.
 
 use std::io::{Read, Write};
 use std::sync::Arc;
@@ -9,9 +10,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use h3o::CellIndex;
-use hexwatch_core::{Role, density_per_km2_month};
+use hexwatch_core::{AreaSet, AreaSets, Role, density_per_km2_month};
 use hexwatch_tiles::{
-    BUFFER, CellFeature, EXTENT, PropertyValue, TileCoord, cells_tilejson, encode_cells, resolution_for_zoom,
+    BUFFER, BoundaryFeature, CellFeature, EXTENT, PropertyValue, TileCoord, boundaries_tilejson,
+    cells_tilejson, encode_boundaries, encode_cells, resolution_for_zoom,
 };
 use rstar::AABB;
 
@@ -25,7 +27,7 @@ use hexwatch_tiles::{
     CONTOUR_LAYER, DENSITY_BREAKS, DENSITY_TILE_SIZE, density_tile_png, encode_density_bands, pixel_means,
 };
 
-const LAYERS: [&str; 3] = ["cells", "density", "density-contours"];
+const LAYERS: [&str; 4] = ["cells", "density", "density-contours", "boundaries"];
 
 /// Parameters of the density layer.
 const DENSITY_PARAMS: [&str; 3] = ["kernel", "bandwidth_m", "cell_size_m"];
@@ -78,10 +80,24 @@ pub(super) async fn tilejson(
     let layer = check_layer(&path_segments(path)?)?;
     let pairs = query_pairs(query)?;
     let snapshot = state.snapshot();
+    if layer == "boundaries" {
+        let set = parse_boundary_set(&pairs, &snapshot.areas)?;
+        let url = format!(
+            "{}/tiles/{layer}/{{z}}/{{x}}/{{y}}{}",
+            base_url(&state, &headers),
+            set.map(|s| format!("?set={}", percent(s))).unwrap_or_default()
+        );
+        let names: Vec<&str> = match set {
+            Some(s) => vec![s],
+            None => snapshot.areas.iter().map(AreaSet::name).collect(),
+        };
+        let doc = boundaries_tilejson(url, &names, snapshot.bounds, &state.0.config.attribution);
+        return Ok(axum::Json(doc).into_response());
+    }
     if layer != "cells" {
         return density_tilejson(&state, &snapshot, &pairs, &headers, layer).await;
     }
-    parse_selection(&pairs, &snapshot.table, snapshot.wards.as_ref(), &CELL_PARAMS)?;
+    parse_selection(&pairs, &snapshot.table, &snapshot.areas, &CELL_PARAMS)?;
     parse_stat_options(&pairs)?;
     parse_density_params(&pairs)?;
     let query = serde_urlencoded_pairs(&pairs);
@@ -146,10 +162,13 @@ pub(super) async fn tile(
     let coord = parse_coord(&z, &x, &y)?;
     let pairs = query_pairs(query)?;
     let snapshot = state.snapshot();
+    if layer == "boundaries" {
+        return boundaries_tile(state, snapshot, &pairs, &headers, coord).await;
+    }
     if layer != "cells" {
         return density_tile(state, snapshot, &pairs, &headers, coord, layer).await;
     }
-    let selection = parse_selection(&pairs, &snapshot.table, snapshot.wards.as_ref(), &CELL_PARAMS)?;
+    let selection = parse_selection(&pairs, &snapshot.table, &snapshot.areas, &CELL_PARAMS)?;
     let (method, options) = parse_stat_options(&pairs)?;
     let (kernel, bandwidth_m, _) = parse_density_params(&pairs)?;
     let role = role_of(&headers);
@@ -193,6 +212,72 @@ async fn cached_tile(
     Ok((tile, false))
 }
 
+/// The `set` parameter of the `boundaries` layer (`None`: every set); the layer takes no
+/// other parameter.
+fn parse_boundary_set<'a>(pairs: &'a Pairs, areas: &AreaSets) -> Result<Option<&'a str>, ApiError> {
+    let mut set = None;
+    for (i, (key, value)) in pairs.iter().enumerate() {
+        if key != "set" {
+            return Err(ApiError::bad_parameter(
+                key,
+                format!("unknown parameter {key:?}: the boundaries layer takes only set"),
+            ));
+        }
+        if pairs[..i].iter().any(|(k, _)| k == key) {
+            return Err(ApiError::bad_parameter(key, "set is given more than once; give it once"));
+        }
+        if areas.by_name(value).is_none() {
+            let known: Vec<&str> = areas.iter().map(AreaSet::name).collect();
+            return Err(ApiError::bad_parameter(
+                "set",
+                format!("invalid set (got {value:?}): one of {} (see /api/meta area_sets)", known.join(", ")),
+            ));
+        }
+        set = Some(value.as_str());
+    }
+    Ok(set)
+}
+
+/// A `boundaries` tile: the outlines of one set (`?set=`) or of every set, with
+/// properties `set`, `code` and `name`, cached like every tile.
+async fn boundaries_tile(
+    state: AppState,
+    snapshot: Arc<Snapshot>,
+    pairs: &Pairs,
+    headers: &HeaderMap,
+    coord: TileCoord,
+) -> Result<Response, ApiError> {
+    let set = parse_boundary_set(pairs, &snapshot.areas)?.map(str::to_owned);
+    let role = role_of(headers);
+    let key = TileKey {
+        role,
+        layer: "boundaries",
+        z: coord.z,
+        x: coord.x,
+        y: coord.y,
+        selection: format!("set={set:?}"),
+        // Boundaries change only with a restart (area sets are loaded at start).
+        version: String::new(),
+    };
+    let cached = cached_tile(&state, key, move |_| {
+        let features =
+            snapshot.areas.iter().filter(|s| set.as_deref().is_none_or(|n| n == s.name())).flat_map(|s| {
+                s.areas().iter().map(|a| BoundaryFeature {
+                    set: s.name(),
+                    code: &a.code,
+                    name: &a.name,
+                    polygons: &a.boundary_wgs84,
+                })
+            });
+        gzip_tile(
+            encode_boundaries(coord, features).map_err(|e| ApiError::internal(&e))?,
+            TileScope::Boundaries,
+        )
+    })
+    .await?;
+    Ok(respond(&cached, headers))
+}
+
 /// A density tile: for `density` a 256 × 256 PNG, each pixel the mean density over its
 /// footprint; for `density-contours` an MVT of the isobands between the legend's breaks.
 async fn density_tile(
@@ -203,7 +288,7 @@ async fn density_tile(
     coord: TileCoord,
     layer: &'static str,
 ) -> Result<Response, ApiError> {
-    let selection = parse_selection(pairs, &snapshot.table, snapshot.wards.as_ref(), &DENSITY_PARAMS)?;
+    let selection = parse_selection(pairs, &snapshot.table, &snapshot.areas, &DENSITY_PARAMS)?;
     let (kernel, bandwidth_m, cell_size_m) = parse_density_params(pairs)?;
     let role = role_of(headers);
     let key = TileKey {
@@ -259,7 +344,7 @@ async fn density_tilejson(
     headers: &HeaderMap,
     layer: &'static str,
 ) -> Result<Response, ApiError> {
-    let selection = parse_selection(pairs, &snapshot.table, snapshot.wards.as_ref(), &DENSITY_PARAMS)?;
+    let selection = parse_selection(pairs, &snapshot.table, &snapshot.areas, &DENSITY_PARAMS)?;
     let (kernel, bandwidth_m, cell_size_m) = parse_density_params(pairs)?;
     let role = role_of(headers);
     let query = serde_urlencoded_pairs(pairs);
