@@ -385,7 +385,7 @@ impl AppState {
     }
 
     /// Rebuilds the table after incidents at `changed` (lon, lat) were added or removed,
-    /// and purges cached tiles by the rules of their [`TileScope`]: count tiles whose
+    /// and purges cached tiles by the rules of their scope: count tiles whose
     /// buffered extent meets a changed incident's cell at the tile's resolution, density
     /// tiles within the bandwidth of a changed incident, every statistics tile. Tiles that
     /// depend on a global parameter that changed (the default bandwidth, the density grid)
