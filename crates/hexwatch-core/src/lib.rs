@@ -58,7 +58,7 @@ pub use aggregate::{
     CellAggregate, CellCounts, aggregate_cells, aggregate_cells_sequential, density_per_km2_month,
 };
 pub use area::{AreaId, Ward, WardIndex};
-pub use category::{Category, CategoryId, police_uk_slug};
+pub use category::{Category, CategoryId, police_uk_name, police_uk_slug};
 pub use disclosure::{DisclosurePolicy, Role};
 pub use filter::{AreaFilter, Filter, FilterError};
 pub use incident::{
