@@ -13,7 +13,9 @@ import {
   parseHours, PINNABLE_RES, stateFromUrl, timeFilters, timeLabel, urlQuery, WEEKDAY_NAMES,
 } from './lib/state.js';
 import { $, el, fmt1, fmtInt, fmtSigned, listNames, monthLabel, rangeLabel, sleep } from './lib/util.js';
+import { connectLive } from './lib/live.js';
 import { hourOfWeekChart } from './lib/week.js';
+import alertsLayer from './layers/alerts.js';
 import cellsLayer from './layers/cells.js';
 import densityContoursLayer from './layers/density-contours.js';
 import densityLayer from './layers/density.js';
@@ -27,7 +29,7 @@ import wardsLayer from './layers/wards.js';
 // One entry per layer (see web/README.md, "Adding a layer"). Within each drawing slot
 // (base, data, outline, highlight) later entries draw on top; the layer switcher, the
 // legend (top layer first), map clicks, detail kinds and exports are all built from it.
-export const LAYERS = [wardsLayer, wardDensityLayer, densityLayer, densityContoursLayer, cellsLayer, emergingLayer, moranLayer, gistarLayer];
+export const LAYERS = [wardsLayer, wardDensityLayer, densityLayer, densityContoursLayer, cellsLayer, emergingLayer, moranLayer, gistarLayer, alertsLayer];
 const SLOTS = ['base', 'data', 'outline', 'highlight'];
 
 const INITIAL_VIEW = { center: [-1.875, 50.735], zoom: 11 }; // all of BCP, at H3 resolution 8
@@ -81,22 +83,26 @@ function areaName(meta, area) {
 }
 
 // ---------------------------------------------------------------- static page parts
-function renderControls(meta) {
+function renderDataLine(meta) {
   const n = meta.months.list.length;
   const counts = meta.counts || {};
   const policeUk = meta.time_precision === 'month';
   $('data-line').replaceChildren(
     el('p', {}, `${policeUk ? 'police.uk street-level data' : 'Incident data'}, ${rangeLabel(meta.months.first, meta.months.last)} (${n} month${n === 1 ? '' : 's'})`,
       Number.isFinite(counts.incidents) ? `: ${fmtInt.format(counts.incidents)} incidents, all categories.` : '.'),
-    el('p', {}, `Data version ${meta.data_version}. Time precision: ${meta.time_precision}`
+    el('p', {}, el('span', { id: 'data-version', textContent: `Data version ${meta.data_version}` }), `. Time precision: ${meta.time_precision}`
       + (policeUk ? ". Locations are police.uk's anonymised map points." : ' (local wall-clock time).')));
+}
+
+function renderControls(meta) {
+  renderDataLine(meta);
 
   $('categories').replaceChildren(...meta.categories.map((c) => el('label', { className: 'check' },
     el('input', { type: 'checkbox', value: c.slug, name: 'category' }),
     el('span', { className: 'check-label', textContent: c.name }),
     el('span', { className: 'n', textContent: Number.isFinite(c.count) ? fmtInt.format(c.count) : '', attrs: { 'aria-hidden': 'true' } }))));
 
-  const last = Math.max(0, n - 1);
+  const last = Math.max(0, meta.months.list.length - 1);
   for (const id of ['month-from', 'month-to']) Object.assign($(id), { min: 0, max: last, step: 1 });
   $('range-first').textContent = monthLabel(meta.months.first);
   $('range-last').textContent = monthLabel(meta.months.last);
@@ -217,6 +223,14 @@ async function main() {
     /** Redraws the legend (for a layer whose legend changed outside a refresh). */
     updateLegend: () => { if (ready) renderLegend(); },
     setArea: (area) => applyState({ ...state, area }, { moveToArea: true }),
+    /** Selects a place or thing (`cell:<h3>`, `ward:<code>`, `alert:<id>` …): details card and highlight. */
+    select: (sel, options) => select(sel, options),
+    /** Loads the open details card again (e.g. after its subject changed on the server). */
+    reloadDetail: () => loadDetail(),
+    /** Switches a registry layer on or off, as the layer switcher does. */
+    setLayerVisible: (id, on) => applyState({ ...state, layers: LAYERS.map((l) => l.id).filter((x) => (x === id ? on : state.layers.includes(x))) }),
+    /** Moves the map to `bounds`, clear of the legend and the details card. */
+    fitBounds: (b, options) => fitTo(b, options),
     /** File name stem for exports: hexwatch-<what>-<from>-<to>[-<area>]. */
     fileStem: (what, { area = true } = {}) => ['hexwatch', what, state.from, state.to, area ? state.area.replace(':', '-') : null]
       .filter(Boolean).join('-'),
@@ -357,9 +371,13 @@ async function main() {
     if (state.area === 'all') return;
     const features = state.area === 'bcp' ? wardOutlines.features
       : wardOutlines.features.filter((f) => `ward:${f.properties?.code}` === state.area);
-    const b = bounds(features);
+    fitTo(bounds(features));
+  }
+  /** Fits the map to `b` (LngLatBounds), leaving the legend and the details card clear. */
+  function fitTo(b, { maxZoom = 15 } = {}) {
+    if (!b) return;
     const drawer = $('detail').hidden ? 0 : $('detail').offsetWidth;
-    if (b) map.fitBounds(b, { padding: { top: 50, bottom: 50, left: $('legend').offsetWidth + 30, right: drawer + 40 }, maxZoom: 15, duration: 500 });
+    map.fitBounds(b, { padding: { top: 50, bottom: 50, left: $('legend').offsetWidth + 30, right: drawer + 40 }, maxZoom, duration: 500 });
   }
 
   $('filters').addEventListener('submit', (e) => e.preventDefault());
@@ -556,10 +574,11 @@ async function main() {
       $('detail-sub').textContent = view.subtitle || '';
       // Visible layers may add what they know of the place (e.g. a cell's statistics).
       const extra = LAYERS.filter((l) => l.detailFacts && isVisible(l)).flatMap((l) => l.detailFacts(ctx, sel));
-      const when = timeLabel(state);
+      // A kind whose counts ignore the page's filters (an alert) states its own months and filters.
+      const when = view.filters !== undefined ? view.filters : timeLabel(state);
       renderDetail($('detail-body'), {
         ...view,
-        facts: [['Months', rangeLabel(state.from, state.to)], ...(when ? [['Filters', when]] : []), ...(view.facts || []), ...extra],
+        facts: [['Months', view.months ?? rangeLabel(state.from, state.to)], ...(when ? [['Filters', when]] : []), ...(view.facts || []), ...extra],
         locationNote: meta.time_precision === 'month' ? undefined : null,
       });
       if (popup?.needsContent && kind.popup) popup.setDOMContent(kind.popup(ctx, view.data, id));
@@ -682,6 +701,7 @@ async function main() {
     }
     for (const layer of LAYERS) layer.setup?.(ctx);
     ready = true;
+    startLive();
     noCategoryNotice();
     await Promise.all([refreshLayers(new Set(['init'])), loadSummary(), loadTopCells(), state.sel ? select(state.sel) : null]);
     document.body.dataset.mapLoaded = '1';
@@ -755,6 +775,91 @@ async function main() {
     e.preventDefault();
     map.getCanvas().focus();
   });
+
+  // ---- live updates (server-sent events)
+  // `data-version`: the data changed (a POST to /api/incidents): the visible layers reload
+  // their tiles and answers (each layer's refresh gets the change key 'data'), as do the
+  // summary, the busiest cells, the open details card and the data line. Bursts collapse
+  // into one refresh at a time, plus one more if anything arrived meanwhile. Other events
+  // (`alert`) go to the layers that handle them (`events: { alert(ctx, data) }`).
+  let liveVersion = meta.data_version;
+  let dataRefresh = null;
+  let refreshAgain = false;
+  let lastUpdate = null;
+  const liveStates = {
+    connecting: 'Live updates: connecting…',
+    connected: 'Live updates on',
+    disconnected: 'Live updates off: no connection to the server; reconnecting…',
+  };
+  function showLive(live) {
+    $('live').dataset.state = live;
+    if ($('live-text').textContent !== liveStates[live]) $('live-text').textContent = liveStates[live]; // a live region: only changes are read out
+    $('live-updated').textContent = live === 'connected' && lastUpdate ? ` · updated ${lastUpdate}` : '';
+  }
+  async function onDataVersion(version) {
+    if (!(Number(version) > liveVersion)) return; // replayed, or already seen
+    liveVersion = Number(version);
+    if (dataRefresh) {
+      refreshAgain = true;
+      return;
+    }
+    do {
+      refreshAgain = false;
+      dataRefresh = refreshData();
+      await dataRefresh;
+    } while (refreshAgain);
+    dataRefresh = null;
+  }
+  async function refreshData() {
+    const fresh = await fetchJson('/api/meta', 'the data description (/api/meta)').catch(() => null);
+    if (fresh) updateMeta(fresh);
+    await Promise.all([refreshLayers(new Set(['data'])), loadSummary(), loadTopCells(), state.sel ? loadDetail() : null]);
+    lastUpdate = new Date().toLocaleTimeString('en-GB');
+    if ($('live').dataset.state === 'connected') showLive('connected');
+  }
+  /** Takes a newer /api/meta: the data line and counts, and the controls only if the months or categories changed. */
+  function updateMeta(fresh) {
+    const shape = (m) => JSON.stringify([m.months?.list, (m.categories || []).map((c) => [c.slug, c.time_precision]), m.flags, (m.areas || []).map((a) => a.id)]);
+    const rebuild = shape(fresh) !== shape(meta);
+    Object.assign(meta, fresh);
+    liveVersion = Math.max(liveVersion, Number(meta.data_version) || 0);
+    if (rebuild) {
+      renderControls(meta);
+      syncForm();
+      return;
+    }
+    renderDataLine(meta);
+    for (const label of $('categories').querySelectorAll('label.check')) {
+      const c = meta.categories.find((x) => x.slug === label.querySelector('input').value);
+      if (c && Number.isFinite(c.count)) label.querySelector('.n').textContent = fmtInt.format(c.count);
+    }
+  }
+  function startLive() {
+    connectLive('/api/events', {
+      onState(live) {
+        showLive(live);
+        // Connected (again): a write may have happened while nobody listened.
+        if (live === 'connected') {
+          fetchJson('/api/meta', 'the data description (/api/meta)')
+            .then((m) => onDataVersion(m.data_version))
+            .catch(() => {});
+        }
+      },
+      onEvent(name, data) {
+        if (name === 'data-version') {
+          onDataVersion(data?.data_version);
+          return;
+        }
+        for (const layer of LAYERS) {
+          try {
+            layer.events?.[name]?.(ctx, data);
+          } catch (err) {
+            console.error(err);
+          }
+        }
+      },
+    });
+  }
 
   /** Resolves once nothing is loading and the map has drawn what it loaded. */
   function settled() {

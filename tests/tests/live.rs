@@ -51,7 +51,7 @@ fn post_incidents_stores_reports_and_updates_tiles_without_restart() {
     let rows = serde_json::json!([
         { "reference": "A1", "category": "Anti-social behaviour", "sub_category": "youth", "flags": ["alcohol"],
           "time": "2025-09-12T23:15", "lon": ll.lng(), "lat": ll.lat() },
-        { "reference": "A2", "category": "Anti-social behaviour", "time": "2025-09-13T00:40",
+        { "reference": "A2", "category": "anti-social-behaviour", "time": "2025-09-13T00:40",
           "lon": ll.lng(), "lat": ll.lat(), "weight": 2 },
         { "reference": "A3", "category": "Anti-social behaviour", "time": "2025-09-13", "lon": 50.72, "lat": -1.87 },
         { "category": "", "time": "2025-09-13", "lon": ll.lng(), "lat": ll.lat() },
@@ -71,8 +71,13 @@ fn post_incidents_stores_reports_and_updates_tiles_without_restart() {
         rejected.iter().map(|r| (r["row"].as_u64().unwrap(), r["field"].as_str().unwrap())).collect();
     assert_eq!(fields, [(3, "lon"), (4, "category"), (5, "time"), (6, "(row)")], "{reply}");
     assert!(rejected[0]["reason"].as_str().unwrap().contains("swapped"));
-    // The map changes without a restart.
+    // The map changes without a restart; a police.uk slug is that crime type, not a new one.
     assert_eq!(count_in_tile(base, cell), before + 2);
+    let (_, meta) = get(&format!("{base}/api/meta"));
+    let meta: serde_json::Value = serde_json::from_slice(&meta).unwrap();
+    let slugs: Vec<&str> =
+        meta["categories"].as_array().unwrap().iter().map(|c| c["slug"].as_str().unwrap()).collect();
+    assert_eq!(slugs.iter().filter(|s| **s == "anti-social-behaviour").count(), 1, "{slugs:?}");
     // Re-sending adds nothing: identities are (source, reference).
     let (status, again) =
         post(&url(base, "source=bcp-asb&batch=2025-09-b"), Some(TOKEN), "application/json", body.as_bytes());

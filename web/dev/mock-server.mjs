@@ -9,6 +9,10 @@
 // ramp and popups can be exercised. Invalid parameters answer 400 with the same JSON
 // error shape as the real server. No dependencies: node dev/mock-server.mjs [port]
 // (MOCK_FAIL_TILES=1 answers every tile with a 400 instead.)
+// Live data: GET /api/alerts answers made-up alerts in the real shape (on the fake
+// hotspot hexagons and two wards), GET /api/events is an SSE stream with keep-alive
+// comments, and with MOCK_LIVE_MS=5000 it also sends a `data-version` event every 5 s and
+// a made-up `alert` event every third time (the page then reloads its tiles and lists it).
 
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
@@ -402,6 +406,66 @@ function panelRoutes(url, res) {
   return null;
 }
 
+// ---------------------------------------------------------------- alerts and live events
+const ALERT_METHOD = 'exact conditional Poisson test: x | x+S ~ Binomial(x+S, 1/(B+1)), upper tail; Benjamini-Hochberg across the series of the period';
+let liveAlerts = 0;
+const raisedLive = new Map(); // id → feature of the alerts sent as events, served by /api/alerts too
+function fakeAlert(i, { kind, unit, geometry, category, period, status, observed, expected }) {
+  return {
+    type: 'Feature', id: `${unit}:${category}:${period}`, geometry,
+    properties: {
+      id: `${unit}:${category}:${period}`, kind, unit, category, period, observed, expected, ratio: expected > 0 ? observed / expected : null,
+      p: 1e-6 / (i + 1), q: 1e-4 / (i + 1), method: ALERT_METHOD, seasonality: 'not modelled (fewer than 24 months of data)',
+      first_raised: period, status, note: null, raised_at: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
+    },
+  };
+}
+function fakeAlerts() {
+  const cells = fakeHotspots({ ...parseQuery(new URLSearchParams()), res: 9 }, 4).map((f, i) => fakeAlert(i, {
+    kind: 'cell', unit: f.properties.h3, geometry: { type: 'Polygon', coordinates: f.geometry.coordinates[0] },
+    category: i % 2 ? 'violent-crime' : 'anti-social-behaviour', period: MONTHS[11 - (i % 3)], status: i === 3 ? 'expired' : 'open',
+    observed: 12 + 3 * i, expected: 2.5,
+  }));
+  const wards = WARDS.slice(0, 2).map((w, i) => fakeAlert(10 + i, {
+    kind: 'ward', unit: w.properties.code, geometry: w.geometry, category: i ? 'drugs' : 'shoplifting', period: MONTHS[6],
+    status: i ? 'acknowledged' : 'expired', observed: 40 + i, expected: 15,
+  }));
+  return [...cells, ...wards, ...raisedLive.values()];
+}
+
+const liveClients = new Set();
+let eventId = 0;
+function sendEvent(name, data) {
+  eventId += 1;
+  for (const res of liveClients) res.write(`id: ${eventId}\nevent: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+}
+function openEvents(req, res) {
+  res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
+  res.write(': mock hexwatch events\n\n');
+  liveClients.add(res);
+  const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15000);
+  req.on('close', () => { clearInterval(keepAlive); liveClients.delete(res); });
+}
+if (Number(process.env.MOCK_LIVE_MS) > 0) {
+  let tick = 0;
+  setInterval(() => {
+    META.data_version += 1;
+    sendEvent('data-version', { data_version: META.data_version });
+    if (++tick % 3 === 0) {
+      liveAlerts += 1;
+      const spots = fakeHotspots({ ...parseQuery(new URLSearchParams()), res: 9 }, 100);
+      const f = spots[(3 + liveAlerts) % spots.length];
+      const alert = fakeAlert(20 + liveAlerts, {
+        kind: 'cell', unit: f.properties.h3, geometry: { type: 'Polygon', coordinates: f.geometry.coordinates[0] },
+        category: 'criminal-damage-arson', period: MONTHS[11], status: 'open', observed: 20 + liveAlerts, expected: 1.5,
+      });
+      alert.properties.raised_at = new Date().toISOString();
+      raisedLive.set(alert.id, alert);
+      sendEvent('alert', alert.properties); // as the server: the properties, no geometry
+    }
+  }, Number(process.env.MOCK_LIVE_MS));
+}
+
 // ---------------------------------------------------------------- HTTP
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css',
   '.json': 'application/json', '.map': 'application/json', '.png': 'image/png', '.csv': 'text/csv' };
@@ -427,6 +491,12 @@ createServer(async (req, res) => {
       if (process.env.MOCK_FAIL_TILES) throw new BadRequest('simulated tile failure', 'category');
       const feats = cellsForTile(z, x, y, q);
       return send(res, 200, 'application/vnd.mapbox-vector-tile', encodeLayer('cells', 4096, feats));
+    }
+    if (url.pathname === '/api/events') return openEvents(req, res);
+    if (url.pathname === '/api/alerts') {
+      const status = url.searchParams.get('status');
+      const features = fakeAlerts().filter((f) => !status || f.properties.status === status);
+      return send(res, 200, 'application/geo+json', JSON.stringify({ type: 'FeatureCollection', features, method: ALERT_METHOD, data_version: META.data_version }));
     }
     if (url.pathname.startsWith('/api/') && panelRoutes(url, res)) return;
     if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/tiles/')) {

@@ -107,8 +107,10 @@ export default {
       breaks = ladderBreaks(peak, BREAKS);
       map.setPaintProperty('cells-fill', 'fill-color', fillColour());
     }
-    // Change the tiles only once the classes for the new selection are in place.
-    if (['init', 'categories', 'months', 'time', 'flags', 'area', 'res'].some((k) => changed.has(k))) {
+    // Change the tiles only once the classes for the new selection are in place. New data
+    // (a live write: 'data') reload the same tiles; the classes stay as they are, so colours
+    // keep their meaning while the page is open.
+    if (['init', 'categories', 'months', 'time', 'flags', 'area', 'res', 'data'].some((k) => changed.has(k))) {
       map.getSource('cells').setTiles([tileUrl(ctx)]);
     }
   },

@@ -105,7 +105,8 @@ export default {
     map.on('mouseleave', 'density-contours-fill', () => { setHover(hovered, false); hovered = null; });
   },
 
-  async refresh(ctx) {
+  async refresh(ctx, changed) {
+    if (changed.has('data')) loadedKey = null; // new data: new contours, asked for when shown
     // Fetch only while shown; switching the layer on (a 'layers' change) catches up.
     if (!ctx.isOn('density-contours') || !ctx.state.categories.length) return;
     const key = keyOf(ctx);

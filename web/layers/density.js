@@ -75,6 +75,7 @@ export default {
   ],
 
   async refresh(ctx, changed) {
+    if (changed.has('data')) loadedKey = null; // new data: a new surface, asked for when shown
     // Fetch only while shown; switching the layer on (a 'layers' change) catches up.
     if (!ctx.isOn('density') || !ctx.state.categories.length) return;
     const key = keyOf(ctx);

@@ -34,7 +34,7 @@ export default {
   ],
 
   async refresh(ctx, changed) {
-    if (['init', 'categories', 'months', 'time', 'flags'].some((k) => changed.has(k))) stale = true;
+    if (['init', 'categories', 'months', 'time', 'flags', 'data'].some((k) => changed.has(k))) stale = true;
     // Fetch only while shown; switching the layer on (a 'layers' change) catches up.
     if (!stale || !ctx.isOn('ward-density') || !ctx.state.categories.length) return;
     const generation = ++dataGeneration;

@@ -4,7 +4,7 @@
 //   { title: 'H3 cells',                              // the layer
 //     unit: 'Incidents per km² per month',            // what the colours measure, in stated units
 //     classes: [{ colour: '#fcfdbf', label: '< 1', count: '1,234' }, …],   // count: optional, right-aligned
-//     lines: [{ colour: '#35506b', width: 1.5, label: 'Ward boundary' }],
+//     lines: [{ colour: '#35506b', width: 1.5, label: 'Ward boundary' }],   // casing: optional darker edge
 //     notes: ['Fixed classes for this selection …'],  // optional small print
 //     status: 'H3 resolution 8 at zoom 11' }           // optional, shown in bold
 
@@ -20,7 +20,11 @@ export function legendNodes(models) {
       el('span', { className: 'legend-label', textContent: c.label }),
       c.count !== null && c.count !== undefined ? el('span', { className: 'legend-count' }, c.count, el('span', { className: 'visually-hidden', textContent: ' cells' })) : null))) : null,
     m.lines?.length ? el('ul', { className: 'legend-lines' }, m.lines.map((l) => el('li', {},
-      el('span', { className: 'swatch-line', style: `border-top:${l.width}px solid ${l.colour}`, attrs: { 'aria-hidden': 'true' } }), l.label))) : null,
+      el('span', {
+        className: 'swatch-line',
+        style: `border-top:${l.width}px solid ${l.colour}${l.casing ? `;box-shadow:0 0 0 1.5px ${l.casing}` : ''}`,
+        attrs: { 'aria-hidden': 'true' },
+      }), l.label))) : null,
     ...(m.notes || []).map((n) => el('p', { className: 'legend-note', textContent: n })),
     m.status ? el('p', { className: 'legend-status', textContent: m.status }) : null));
 }
@@ -90,6 +94,14 @@ export function drawLegend(ctx, models, x, y, s, { width = 230, anchor = 'top' }
     for (const l of m.lines || []) {
       const at = h;
       ops.push(() => {
+        if (l.casing) {
+          ctx.strokeStyle = l.casing;
+          ctx.lineWidth = (l.width + 3) * s;
+          ctx.beginPath();
+          ctx.moveTo(x + pad, y + at + 8 * s);
+          ctx.lineTo(x + pad + 18 * s, y + at + 8 * s);
+          ctx.stroke();
+        }
         ctx.strokeStyle = l.colour;
         ctx.lineWidth = l.width * s;
         ctx.beginPath();

@@ -171,7 +171,9 @@ export function stateFromUrl(meta, search, { layerIds, defaultLayers, selKinds }
   Object.assign(state, allowedTime(meta, state));
   const sel = p.get('sel') || '';
   const colon = sel.indexOf(':');
-  if (colon > 0 && selKinds.includes(sel.slice(0, colon)) && /^[0-9A-Za-z]+$/.test(sel.slice(colon + 1))) state.sel = sel;
+  // Ids: H3 cells and ward codes are alphanumeric; alert ids add ':', '-' and '_'
+  // (`8919590d2c3ffff:anti-social-behaviour:2025-12`).
+  if (colon > 0 && selKinds.includes(sel.slice(0, colon)) && /^[0-9A-Za-z][0-9A-Za-z:_-]*$/.test(sel.slice(colon + 1))) state.sel = sel;
   const view = (p.get('map') || '').split('/').map(Number);
   if (view.length === 3 && view.every(Number.isFinite) && Math.abs(view[1]) <= 85 && Math.abs(view[2]) <= 180) {
     state.view = { zoom: view[0], center: [view[2], view[1]] };

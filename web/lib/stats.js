@@ -176,7 +176,8 @@ export function statLayer(spec) {
 
     async refresh(ctx, changed) {
       if (!ctx.state.categories.length) return;
-      if (['init', 'categories', 'months', 'time', 'flags', 'area', 'res', 'k'].some((k) => changed.has(k))) {
+      if (changed.has('data')) summaryKey = null; // new data: the class counts are asked again
+      if (['init', 'categories', 'months', 'time', 'flags', 'area', 'res', 'k', 'data'].some((k) => changed.has(k))) {
         ctx.map.getSource(source).setTiles([tileUrl(ctx)]);
       }
       await loadSummary(ctx);

@@ -12,7 +12,8 @@
 //   });
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before } from 'node:test';
@@ -67,13 +68,15 @@ export function ingest(store, args, env = process.env) {
  * "open the map at http://…/". `serveArgs` are added to `hexwatch serve`'s arguments.
  * `ingestArgs` is a list of argument lists, each run as `hexwatch --store <store> ingest …`
  * into the fresh store before it is served (pair it with serveArgs ['--no-auto-ingest'] to
- * serve that data alone). `stop()` ends it and removes the store.
+ * serve that data alone). With `writeToken` a random token is written to a file in the
+ * temporary directory and passed as `--write-token-file`, so POST /api/incidents and
+ * /api/alerts/{id}/ack accept it (`token` in the answer). `stop()` ends it and removes the store.
  */
-export async function startServer({ serveArgs = [], ingestArgs = [] } = {}) {
+export async function startServer({ serveArgs = [], ingestArgs = [], writeToken = false } = {}) {
   if (!existsSync(SERVER_BIN)) throw new Error(`${SERVER_BIN} is missing: run \`cargo build -p hexwatch\` first (scripts/test.sh does)`);
   const dir = mkdtempSync(join(tmpdir(), 'hexwatch-browser-'));
   const env = { ...process.env };
-  for (const k of ['HEXWATCH_STORE', 'HEXWATCH_BIND', 'HEXWATCH_PUBLIC_URL']) delete env[k];
+  for (const k of ['HEXWATCH_STORE', 'HEXWATCH_BIND', 'HEXWATCH_PUBLIC_URL', 'HEXWATCH_WRITE_TOKEN']) delete env[k];
   const ingestOutput = [];
   try {
     for (const args of ingestArgs) ingestOutput.push(await ingest(join(dir, 's.sqlite3'), args, env));
@@ -81,8 +84,15 @@ export async function startServer({ serveArgs = [], ingestArgs = [] } = {}) {
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
+  let token = null;
+  const tokenArgs = [];
+  if (writeToken) {
+    token = randomBytes(24).toString('hex');
+    writeFileSync(join(dir, 'write-token'), `${token}\n`, { mode: 0o600 });
+    tokenArgs.push('--write-token-file', join(dir, 'write-token'));
+  }
   const child = spawn(SERVER_BIN,
-    ['--store', join(dir, 's.sqlite3'), 'serve', '--bind', '127.0.0.1:0', '--data-dir', 'data', '--web-dir', 'web', ...serveArgs],
+    ['--store', join(dir, 's.sqlite3'), 'serve', '--bind', '127.0.0.1:0', '--data-dir', 'data', '--web-dir', 'web', ...tokenArgs, ...serveArgs],
     { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise((resolveExit) => child.once('exit', (code, signal) => resolveExit({ code, signal })));
@@ -105,6 +115,7 @@ export async function startServer({ serveArgs = [], ingestArgs = [] } = {}) {
   });
   return {
     url,
+    token,
     output: () => output,
     ingestOutput,
     async stop() {
@@ -140,16 +151,16 @@ export async function launchBrowser() {
 
 /**
  * Registers before/after hooks that start the server (with `serveArgs`, e.g.
- * ['--basemap-style-url', '/tests/fixtures/basemap-style.json'], and `ingestArgs`, see
- * startServer) and the browser once for the file.
+ * ['--basemap-style-url', '/tests/fixtures/basemap-style.json'], `ingestArgs` and
+ * `writeToken`, see startServer) and the browser once for the file.
  * Returns a handle filled in by `before`: { server, browser, skip }. Pass `hw.skip` as the
  * tests' skip option so a machine without Chromium skips (or, in CI, fails) cleanly.
  */
-export function useHexwatch({ serveArgs = [], ingestArgs = [] } = {}) {
+export function useHexwatch({ serveArgs = [], ingestArgs = [], writeToken = false } = {}) {
   const hw = { server: null, browser: null, skip: browserSkipReason() };
   before(async () => {
     if (hw.skip) return;
-    hw.server = await startServer({ serveArgs, ingestArgs });
+    hw.server = await startServer({ serveArgs, ingestArgs, writeToken });
     hw.browser = await launchBrowser();
   });
   after(async () => {
@@ -204,6 +215,21 @@ export async function api(hw, path) {
   const response = await fetch(new URL(path, hw.server.url));
   if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${await response.text()}`);
   return response.json();
+}
+
+/**
+ * POSTs `rows` (the JSON array schema of /api/incidents) to the test server with its write
+ * token (start it with `useHexwatch({ writeToken: true })`); resolves with { status, body }.
+ */
+export async function postIncidents(hw, rows, { source = 'browser-test', batch = `batch-${Date.now()}` } = {}) {
+  if (!hw.server.token) throw new Error('postIncidents needs useHexwatch({ writeToken: true })');
+  const url = new URL(`/api/incidents?source=${encodeURIComponent(source)}&batch=${encodeURIComponent(batch)}`, hw.server.url);
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${hw.server.token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(rows),
+  });
+  return { status: response.status, body: await response.json().catch(() => null) };
 }
 
 /** Saves a screenshot as web/tests/artifacts/<name>.png and returns its path. */

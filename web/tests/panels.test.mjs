@@ -79,7 +79,7 @@ test('the layer switcher turns the ward density layer on, with its legend', { sk
   await page.getByLabel('Ward density').check();
   await waitForMapIdle(page);
   assert.ok((await renderedFeatures(page, ['ward-density-fill'])) > 0);
-  assert.equal(new URL(page.url()).searchParams.get('layers'), 'wards,ward-density,cells');
+  assert.equal(new URL(page.url()).searchParams.get('layers'), 'wards,ward-density,cells,alerts'); // alert areas are on by default
   assert.match(await page.locator('#legend').textContent(), /Ward density.*Incidents per km² per month/);
   await page.getByLabel('H3 cells').uncheck();
   await waitForMapIdle(page);

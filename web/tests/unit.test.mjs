@@ -2,6 +2,9 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import {
+  alertType, compareAlerts, describeAlert, filterAlerts, fmtFirstRaised, fmtProbability, fmtRatio, pointInGeometry, ringCentre, wardAt,
+} from '../lib/alerts.js';
 import { classLabels, ladderBreaks, MAGMA_8, PUBU_6, stepExpression } from '../lib/scale.js';
 import { changedKeys, filterPairs, stateFromUrl, urlQuery } from '../lib/state.js';
 
@@ -139,4 +142,69 @@ test('data outside BCP: no area filter, all data by default', () => {
   const s = stateFromUrl(elsewhere, '?area=bcp', OPTS);
   assert.equal(s.area, 'all');
   assert.equal(stateFromUrl({ ...META, counts: { in_bcp: 5 } }, '', OPTS).area, 'bcp');
+});
+
+test('alert ids in sel= survive the URL; other characters do not', () => {
+  const opts = { ...OPTS, selKinds: ['cell', 'ward', 'alert'] };
+  const id = '8919590d2c3ffff:anti-social-behaviour:2025-12';
+  assert.equal(stateFromUrl(META, `?sel=alert:${id}`, opts).sel, `alert:${id}`);
+  assert.match(urlQuery(stateFromUrl(META, `?sel=alert:${id}`, opts), map), new RegExp(`&sel=alert:${id}&`));
+  assert.equal(stateFromUrl(META, '?sel=alert:<x>', opts).sel, null);
+  assert.equal(stateFromUrl(META, '?sel=alert::x', opts).sel, null);
+});
+
+test('alerts: the test behind each, figures as the panel shows them, newest first, filters', () => {
+  const META_A = { ...META, areas: [...META.areas, { id: 'ward:E05012664', name: 'Highcliffe & Walkford', code: 'E05012664' }] };
+  const count = {
+    id: '8919590d2c3ffff:anti-social-behaviour:2025-12', kind: 'cell', unit: '8919590d2c3ffff', category: 'anti-social-behaviour',
+    period: '2025-12', observed: 30, expected: 1 / 6, ratio: 180, p: 1.185e-24, q: 2.229e-21,
+    method: 'exact conditional Poisson test: …', first_raised: '2025-12', status: 'open', raised_at: '2026-01-05T10:00:00Z',
+  };
+  const emerging = {
+    ...count, id: `${count.id}:emerging`, p: null, q: null, observed: 0, expected: 0, ratio: null,
+    method: 'emerging hot spot transition (space-time Gi*, …)', first_raised: '2025-12 (No Pattern Detected → New Hot Spot)',
+  };
+  const ward = {
+    ...count, id: 'E05012664:drugs:2025-07', kind: 'ward', unit: 'E05012664', category: 'drugs', period: '2025-07',
+    observed: 52, expected: 16, ratio: 3.25, q: 0.0123, status: 'expired', raised_at: '2026-01-01T00:00:00Z',
+  };
+  assert.deepEqual([alertType(count), alertType(emerging), alertType(ward)], ['count', 'emerging', 'count']);
+  assert.equal(fmtProbability(2.229e-21), '2.2 × 10⁻²¹');
+  assert.equal(fmtProbability(0.0123), '0.012');
+  assert.equal(fmtProbability(null), '–');
+  assert.deepEqual([fmtRatio(180), fmtRatio(3.25), fmtRatio(null)], ['×180', '×3.25', 'nothing expected']);
+  assert.equal(fmtFirstRaised('2025-12 (No Pattern Detected → New Hot Spot)'), 'Dec 2025 (No Pattern Detected → New Hot Spot)');
+
+  const d = describeAlert(META_A, count, { cellWard: 'Highcliffe & Walkford' });
+  assert.deepEqual(d, {
+    type: 'count', title: 'Anti-social behaviour · Dec 2025', where: 'Cell 8919590d2c3ffff (Highcliffe & Walkford)',
+    figures: '30 vs 0.17 expected (×180)', evidence: 'q = 2.2 × 10⁻²¹', raised: 'First raised Dec 2025',
+  });
+  assert.equal(describeAlert(META_A, ward).where, 'Ward: Highcliffe & Walkford');
+  assert.equal(describeAlert(META_A, emerging).evidence, 'Emerging hot spot');
+
+  // Newest raised first; then the later period; then the smaller q.
+  const older = { ...count, id: 'b', raised_at: '2026-01-01T00:00:00Z', period: '2025-11' };
+  assert.deepEqual([ward, older, emerging, count].sort(compareAlerts).map((a) => a.id), [count.id, emerging.id, 'b', ward.id]);
+  const all = [count, emerging, ward, older];
+  assert.deepEqual(filterAlerts(all).map((a) => a.id), [count.id, emerging.id, 'b']);
+  assert.deepEqual(filterAlerts(all, { status: '', period: '2025-07' }).map((a) => a.id), [ward.id]);
+  assert.deepEqual(filterAlerts(all, { status: 'open', type: 'emerging' }).map((a) => a.id), [emerging.id]);
+});
+
+test('alerts: a cell alert is placed in its ward by point in polygon', () => {
+  const square = (x0, y0, x1, y1) => [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]];
+  const wards = { type: 'FeatureCollection', features: [
+    { type: 'Feature', properties: { code: 'A', name: 'West' }, geometry: { type: 'Polygon', coordinates: square(0, 0, 1, 1) } },
+    { type: 'Feature', properties: { code: 'B', name: 'East' }, geometry: { type: 'MultiPolygon', coordinates: [square(1, 0, 2, 1), square(5, 5, 6, 6)] } },
+  ] };
+  const hexagon = { type: 'Polygon', coordinates: [[[1.4, 0.5], [1.45, 0.6], [1.55, 0.6], [1.6, 0.5], [1.55, 0.4], [1.45, 0.4], [1.4, 0.5]]] };
+  const centre = ringCentre(hexagon);
+  assert.ok(Math.abs(centre[0] - 1.5) < 1e-12 && Math.abs(centre[1] - 0.5) < 1e-12);
+  assert.equal(wardAt(wards, centre), 'East');
+  assert.equal(wardAt(wards, [0.5, 0.5]), 'West');
+  assert.equal(wardAt(wards, [5.5, 5.5]), 'East');
+  assert.equal(wardAt(wards, [3, 3]), null);
+  const holed = { type: 'Polygon', coordinates: [...square(0, 0, 4, 4), ...square(1, 1, 2, 2)] };
+  assert.deepEqual([pointInGeometry([0.5, 0.5], holed), pointInGeometry([1.5, 1.5], holed)], [true, false]);
 });

@@ -64,6 +64,22 @@ const POLICE_UK_TYPES: [(&str, &str); 14] = [
 /// ```
 #[must_use]
 pub fn police_uk_slug(name: &str) -> String {
+    police_uk_slug_inner(name)
+}
+
+/// The police.uk crime type whose slug or name is `text` (case-insensitive), as police.uk
+/// writes the name: `anti-social-behaviour` and `Anti-Social Behaviour` both give
+/// `Anti-social behaviour`. `None` for anything else.
+#[must_use]
+pub fn police_uk_name(text: &str) -> Option<&'static str> {
+    let t = text.trim();
+    POLICE_UK_TYPES
+        .iter()
+        .find(|(name, slug)| name.eq_ignore_ascii_case(t) || slug.eq_ignore_ascii_case(t))
+        .map(|(name, _)| *name)
+}
+
+fn police_uk_slug_inner(name: &str) -> String {
     let trimmed = name.trim();
     if let Some((_, slug)) = POLICE_UK_TYPES.iter().find(|(n, _)| n.eq_ignore_ascii_case(trimmed)) {
         return (*slug).to_owned();

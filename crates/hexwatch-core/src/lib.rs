@@ -59,7 +59,7 @@ pub use aggregate::{
     CellAggregate, CellCounts, aggregate_cells, aggregate_cells_sequential, density_per_km2_month,
 };
 pub use area::{Area, AreaId, AreaSet, AreaSets, Ward, WardIndex};
-pub use category::{Category, CategoryId, police_uk_slug};
+pub use category::{Category, CategoryId, police_uk_name, police_uk_slug};
 pub use disclosure::{DisclosurePolicy, Role};
 pub use filter::{AreaFilter, AreaTest, Filter, FilterError};
 pub use incident::{

@@ -109,6 +109,11 @@ fn transition_alerts(
             let trailing = &series.counts[step - baseline..step];
             #[expect(clippy::cast_precision_loss, reason = "small counts")]
             let expected = f64::from(trailing.iter().sum::<u32>()) / baseline as f64;
+            // A cell that turns hot through its neighbours alone, with no more incidents of
+            // its own than usual, is not where to send anyone.
+            if f64::from(observed) <= expected {
+                continue;
+            }
             out.push(Alert {
                 id: format!("{}:{}:{label}:emerging", t.cell, series.category),
                 unit: Unit::Cell(t.cell),

@@ -336,7 +336,9 @@ impl RowReader for ApiReader {
             start_utc: timed.then_some(start_utc),
             end_utc: if timed { end_utc } else { None },
             time_zone: timed.then(|| self.zone.name().to_owned()),
-            category: category.to_owned(),
+            // A police.uk slug or differently cased name is that crime type, not a new one.
+            category: hexwatch_core::police_uk_name(category)
+                .map_or_else(|| category.to_owned(), str::to_owned),
             sub_category: (!sub_category.is_empty()).then(|| sub_category.to_owned()),
             flags,
             weight,

@@ -355,6 +355,8 @@ impl RowReader for MappedReader {
             })
             .cloned()
             .unwrap_or(category);
+        // A police.uk slug or differently cased name is that crime type.
+        let category = hexwatch_core::police_uk_name(&category).map_or(category, str::to_owned);
         let sub_category = opt(self.sub_category).or_else(|| columns.sub_category_value.clone());
 
         let (lon, lat, projected) = if let Some((x, y)) = self.lon {
