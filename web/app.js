@@ -9,13 +9,14 @@ import { renderDetail, renderDetailMessage } from './lib/detail.js';
 import { mapPng, saveBlob } from './lib/export.js';
 import { legendNodes } from './lib/legend.js';
 import {
-  allowedTime, changedKeys, clock, DATA_KEYS, defaultCategories, filterPairs, filtersChanged, hasWardData, hoursParam, hoursSpanned,
-  parseHours, PINNABLE_RES, stateFromUrl, timeFilters, timeLabel, urlQuery, WEEKDAY_NAMES,
+  allowedTime, areaChoices, changedKeys, clock, DATA_KEYS, defaultBoundarySet, defaultCategories, filterPairs, filtersChanged, hasWardData,
+  hoursParam, hoursSpanned, parseHours, PINNABLE_RES, stateFromUrl, timeFilters, timeLabel, urlQuery, WEEKDAY_NAMES,
 } from './lib/state.js';
 import { $, el, fmt1, fmtInt, fmtSigned, listNames, monthLabel, rangeLabel, sleep } from './lib/util.js';
 import { connectLive } from './lib/live.js';
 import { hourOfWeekChart } from './lib/week.js';
 import alertsLayer from './layers/alerts.js';
+import boundariesLayer, { areaLabel, setLabel } from './layers/boundaries.js';
 import cellsLayer from './layers/cells.js';
 import densityContoursLayer from './layers/density-contours.js';
 import densityLayer from './layers/density.js';
@@ -29,7 +30,7 @@ import wardsLayer from './layers/wards.js';
 // One entry per layer (see web/README.md, "Adding a layer"). Within each drawing slot
 // (base, data, outline, highlight) later entries draw on top; the layer switcher, the
 // legend (top layer first), map clicks, detail kinds and exports are all built from it.
-export const LAYERS = [wardsLayer, wardDensityLayer, densityLayer, densityContoursLayer, cellsLayer, emergingLayer, moranLayer, gistarLayer, alertsLayer];
+export const LAYERS = [wardsLayer, boundariesLayer, wardDensityLayer, densityLayer, densityContoursLayer, cellsLayer, emergingLayer, moranLayer, gistarLayer, alertsLayer];
 const SLOTS = ['base', 'data', 'outline', 'highlight'];
 
 const INITIAL_VIEW = { center: [-1.875, 50.735], zoom: 11 }; // all of BCP, at H3 resolution 8
@@ -39,7 +40,9 @@ const FALLBACK_ZOOM_RES = [[0, 5], [8, 6], [10, 7], [11, 8], [13, 9], [14, 10], 
 const EDGE = { 5: '8.5 km', 6: '3.2 km', 7: '1.2 km', 8: '460 m', 9: '174 m', 10: '66 m', 11: '25 m', 12: '9 m' };
 const FALLBACK_ATTRIBUTION = 'Contains public sector information licensed under the Open Government Licence v3.0 (data.police.uk). '
   + 'Ward boundaries: Source: Office for National Statistics licensed under the Open Government Licence v.3.0. '
-  + 'Contains OS data © Crown copyright and database right 2020.';
+  + 'Contains OS data © Crown copyright and database right 2020. '
+  + 'LSOA boundaries: Source: Office for National Statistics licensed under the Open Government Licence v.3.0. '
+  + 'Contains OS data © Crown copyright and database right.';
 const MAPLIBRE_ATTRIBUTION = '<a href="https://maplibre.org/" target="_blank" rel="noopener">MapLibre</a>';
 const PLAY_STEP_MS = 1200; // at least this long on each month (longer while tiles load)
 const CELL_MAXZOOM_TILES = 18;
@@ -79,7 +82,8 @@ function bounds(features) {
 function areaName(meta, area) {
   if (area === 'all') return hasWardData(meta) ? 'all data (inside and outside BCP)' : 'all data';
   if (area === 'bcp') return 'Bournemouth, Christchurch and Poole';
-  return meta.areas.find((a) => a.id === area)?.name || area;
+  const found = meta.areas.find((a) => a.id === area);
+  return found ? areaLabel(found) : area;
 }
 
 // ---------------------------------------------------------------- static page parts
@@ -107,16 +111,29 @@ function renderControls(meta) {
   $('range-first').textContent = monthLabel(meta.months.first);
   $('range-last').textContent = monthLabel(meta.months.last);
 
-  // Data from elsewhere (no incident in the BCP wards) get no area filter: all data only.
-  const areas = hasWardData(meta) ? meta.areas : [];
+  // Data from elsewhere (no incident in the BCP wards) get no BCP areas (BCP, wards, LSOAs):
+  // all data, and the areas of any custom set.
+  const areas = areaChoices(meta);
   const wards = areas.filter((a) => a.id.startsWith('ward:')).sort((a, b) => a.name.localeCompare(b.name, 'en-GB'));
-  const others = areas.filter((a) => a.id !== 'bcp' && !a.id.startsWith('ward:'));
+  // Areas of the other sets (LSOAs, custom sets), one group per set in the server's order.
+  const groups = (meta.area_sets || []).filter((s) => s.set !== 'ward').map((s) => ({
+    set: s.set,
+    areas: areas.filter((a) => a.set === s.set).sort((a, b) => areaLabel(a).localeCompare(areaLabel(b), 'en-GB')),
+  })).filter((g) => g.areas.length);
+  const others = areas.filter((a) => a.id !== 'bcp' && !a.id.startsWith('ward:') && !a.set);
   $('area').replaceChildren(
     ...(areas.some((a) => a.id === 'bcp') ? [el('option', { value: 'bcp', textContent: 'BCP: all 33 wards' })] : []),
-    el('option', { value: 'all', textContent: areas.length ? 'All data (incl. outside BCP)' : 'All data' }),
+    el('option', { value: 'all', textContent: hasWardData(meta) ? 'All data (incl. outside BCP)' : 'All data' }),
     ...others.map((a) => el('option', { value: a.id, textContent: a.name })),
-    ...(wards.length ? [el('optgroup', { label: 'Wards' }, ...wards.map((a) => el('option', { value: a.id, textContent: a.name })))] : []));
+    ...(wards.length ? [el('optgroup', { label: 'Wards' }, ...wards.map((a) => el('option', { value: a.id, textContent: a.name })))] : []),
+    ...groups.map((g) => el('optgroup', { label: setLabel(meta, g.set) },
+      ...g.areas.map((a) => el('option', { value: a.id, textContent: areaLabel(a) })))));
   if (wards.length) $('area').options[0].textContent = `BCP: all ${wards.length} wards`;
+
+  // The set the "Area outlines" layer draws (hidden when the server has none).
+  const sets = meta.area_sets || [];
+  $('boundary-set').replaceChildren(...sets.map((s) => el('option', { value: s.set, textContent: `${setLabel(meta, s.set)} (${fmtInt.format(s.areas)})` })));
+  $('boundary-set-box').hidden = !sets.length;
 
   $('res').replaceChildren(
     el('option', { value: 'auto', textContent: 'Automatic (follows the zoom)' }),
@@ -141,6 +158,8 @@ function renderControls(meta) {
       el('input', { type: 'checkbox', id: `layer-${l.id}`, value: l.id, name: 'layer', attrs: { 'aria-describedby': `layer-${l.id}-note` } }),
       el('span', { className: 'check-label', textContent: l.label })),
     el('p', { className: 'note layer-note', id: `layer-${l.id}-note`, textContent: l.description || '' }))));
+  // No boundary sets on the server (e.g. the dev mock): no area outlines to switch on.
+  $('layer-boundaries').closest('.layer-item').hidden = !sets.length;
 }
 
 // ---------------------------------------------------------------- main
@@ -232,7 +251,7 @@ async function main() {
     /** Moves the map to `bounds`, clear of the legend and the details card. */
     fitBounds: (b, options) => fitTo(b, options),
     /** File name stem for exports: hexwatch-<what>-<from>-<to>[-<area>]. */
-    fileStem: (what, { area = true } = {}) => ['hexwatch', what, state.from, state.to, area ? state.area.replace(':', '-') : null]
+    fileStem: (what, { area = true } = {}) => ['hexwatch', what, state.from, state.to, area ? state.area.replace(/[^0-9A-Za-z_-]+/g, '-') : null]
       .filter(Boolean).join('-'),
   };
 
@@ -243,7 +262,7 @@ async function main() {
 
   // ---- URL and form
   function writeUrl() {
-    history.replaceState(null, '', `${location.pathname}?${urlQuery(state, map)}`);
+    history.replaceState(null, '', `${location.pathname}?${urlQuery(state, map, { defaultBset: defaultBoundarySet(meta) })}`);
   }
 
   function syncForm() {
@@ -259,6 +278,7 @@ async function main() {
     $('flags').querySelectorAll('input').forEach((i) => { i.checked = state.flags.includes(i.value); });
     $('res').value = state.res === null ? 'auto' : String(state.res);
     $('stat-k').value = String(state.k);
+    if (state.bset) $('boundary-set').value = state.bset;
     for (const l of LAYERS) $(`layer-${l.id}`).checked = state.layers.includes(l.id);
     updateMonthUi();
     updateTimeUi();
@@ -308,6 +328,7 @@ async function main() {
       flags: [...$('flags').querySelectorAll('input:checked')].map((i) => i.value),
       res: $('res').value === 'auto' ? null : Number($('res').value),
       k: Number($('stat-k').value),
+      bset: $('boundary-set').value || state.bset,
       layers: LAYERS.map((l) => l.id).filter((id) => $(`layer-${id}`).checked),
     };
   }
@@ -371,7 +392,11 @@ async function main() {
     if (state.area === 'all') return;
     const features = state.area === 'bcp' ? wardOutlines.features
       : wardOutlines.features.filter((f) => `ward:${f.properties?.code}` === state.area);
-    fitTo(bounds(features));
+    let b = bounds(features);
+    // Other areas (LSOAs, custom areas) come with their box in /api/meta.
+    const box = meta.areas.find((a) => a.id === state.area)?.bbox;
+    if (!b && Array.isArray(box) && box.length === 4 && box.every(Number.isFinite)) b = new maplibregl.LngLatBounds([box[0], box[1]], [box[2], box[3]]);
+    fitTo(b);
   }
   /** Fits the map to `b` (LngLatBounds), leaving the legend and the details card clear. */
   function fitTo(b, { maxZoom = 15 } = {}) {
@@ -388,7 +413,12 @@ async function main() {
       return;
     }
     if (id === 'month-from' || id === 'month-to') stopPlay();
-    applyState(stateFromForm(), { moveToArea: id === 'area' });
+    const next = stateFromForm();
+    // Picking a boundary set means wanting to see it.
+    if (id === 'boundary-set' && !next.layers.includes('boundaries')) {
+      next.layers = LAYERS.map((l) => l.id).filter((l) => l === 'boundaries' || next.layers.includes(l));
+    }
+    applyState(next, { moveToArea: id === 'area' });
   });
   // Dragging a month thumb past the other pushes it along; the map changes on release.
   for (const id of ['month-from', 'month-to']) {
@@ -819,7 +849,7 @@ async function main() {
   }
   /** Takes a newer /api/meta: the data line and counts, and the controls only if the months or categories changed. */
   function updateMeta(fresh) {
-    const shape = (m) => JSON.stringify([m.months?.list, (m.categories || []).map((c) => [c.slug, c.time_precision]), m.flags, (m.areas || []).map((a) => a.id)]);
+    const shape = (m) => JSON.stringify([m.months?.list, (m.categories || []).map((c) => [c.slug, c.time_precision]), m.flags, (m.areas || []).map((a) => a.id), (m.area_sets || []).map((x) => [x.set, x.areas])]);
     const rebuild = shape(fresh) !== shape(meta);
     Object.assign(meta, fresh);
     liveVersion = Math.max(liveVersion, Number(meta.data_version) || 0);

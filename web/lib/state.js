@@ -1,7 +1,7 @@
 // The page state and the URL. Everything a person can change lives in the query string,
 // so a link reproduces the view:
 //   ?category=anti-social-behaviour,violent-crime&from=2025-01&to=2025-12&area=bcp&res=9
-//    &k=2&layers=cells,wards,gistar&sel=cell:891959710bbffff&map=13.50/50.72095/-1.87688
+//    &k=2&bset=ward&layers=cells,wards,gistar&sel=cell:891959710bbffff&map=13.50/50.72095/-1.87688
 // Timestamped (partner) data add hours=22-3, weekdays=fri,sat and flag=residence.
 // Unknown or invalid values are dropped in favour of the defaults, never sent to the server.
 
@@ -24,11 +24,29 @@ export function defaultCategories(meta) {
  */
 export const hasWardData = (meta) => meta.areas.some((a) => a.id === 'bcp') && meta.counts?.in_bcp !== 0;
 
-/** The area choices the page offers: `all`, plus BCP and its wards when the data lie there. */
-export const areaIds = (meta) => ['all', ...(hasWardData(meta) ? meta.areas.map((a) => a.id) : [])];
+/** Sets of BCP areas, shipped with the server: offered only when the data lie in BCP. */
+const BCP_SETS = ['ward', 'lsoa'];
+
+/**
+ * The areas the page offers besides `all`, from /api/meta: BCP, its wards and its LSOAs when
+ * the data lie there; areas of custom sets (added with `hexwatch areas add`) always.
+ */
+export const areaChoices = (meta) => meta.areas.filter((a) => hasWardData(meta) || (a.id !== 'bcp' && a.set && !BCP_SETS.includes(a.set)));
+
+/** The area choices the page offers: `all`, plus those of areaChoices. */
+export const areaIds = (meta) => ['all', ...areaChoices(meta).map((a) => a.id)];
 
 /** The area the page opens on: BCP (the partnership's study area) when the data lie in it. */
 export const defaultArea = (meta) => (hasWardData(meta) ? 'bcp' : 'all');
+
+/** The boundary sets the server has (`ward`, `lsoa`, custom set names), from /api/meta `area_sets`. */
+export const boundarySets = (meta) => (meta.area_sets || []).map((s) => s.set);
+
+/** The boundary set the area outlines open on: the LSOAs when the server has them, else its first set (null: none). */
+export function defaultBoundarySet(meta) {
+  const sets = boundarySets(meta);
+  return sets.includes('lsoa') ? 'lsoa' : (sets[0] ?? null);
+}
 
 // ---------------------------------------------------------------- time of day, weekday, flags
 /** Weekday tokens of the server's `weekdays=` parameter, Monday first (bin order). */
@@ -161,6 +179,7 @@ export function stateFromUrl(meta, search, { layerIds, defaultLayers, selKinds }
     flags: p.has('flag') ? (meta.flags || []).filter((f) => p.get('flag').split(',').includes(f)) : [],
     res: PINNABLE_RES.includes(Number(p.get('res'))) && p.get('res') !== '' ? Number(p.get('res')) : null,
     k: STAT_K.includes(Number(p.get('k'))) && p.get('k') !== '' ? Number(p.get('k')) : 1,
+    bset: boundarySets(meta).includes(p.get('bset')) ? p.get('bset') : defaultBoundarySet(meta),
     layers: p.has('layers')
       ? layerIds.filter((id) => p.get('layers').split(',').includes(id))
       : [...defaultLayers],
@@ -181,13 +200,17 @@ export function stateFromUrl(meta, search, { layerIds, defaultLayers, selKinds }
   return state;
 }
 
-/** The query string (without '?') for `state` and the map's current view. */
-export function urlQuery(state, map) {
+/**
+ * The query string (without '?') for `state` and the map's current view. `defaultBset` (see
+ * defaultBoundarySet) is left out of the URL.
+ */
+export function urlQuery(state, map, { defaultBset = null } = {}) {
   const pairs = filterPairs(state, { res: true });
   // The page URL (never sent to the server) keeps an empty category: "none ticked" must
   // survive a reload rather than fall back to the default categories.
   if (!state.categories.length) pairs.unshift(['category', '']);
   if (state.k && state.k !== 1) pairs.push(['k', String(state.k)]);
+  if (state.bset && state.bset !== defaultBset) pairs.push(['bset', state.bset]);
   pairs.push(['layers', state.layers.join(',')]);
   if (state.sel) pairs.push(['sel', state.sel]);
   if (map) {
@@ -228,11 +251,13 @@ const CHANGE_KEY = { from: 'months', to: 'months', hours: 'time', weekdays: 'tim
 
 /**
  * Names of the state fields that differ between `a` and `b` (arrays compared by value):
- * 'categories', 'months', 'time' (hours or weekdays), 'flags', 'area', 'res', 'k', 'layers', 'sel'.
+ * 'categories', 'months', 'time' (hours or weekdays), 'flags', 'area', 'res', 'k', 'bset' (the
+ * set the area outlines show), 'layers', 'sel'. (A live data change reaches the layers as 'data',
+ * which no state comparison gives: see app.js.)
  */
 export function changedKeys(a, b) {
   const keys = new Set();
-  for (const k of ['categories', 'from', 'to', 'hours', 'weekdays', 'flags', 'area', 'res', 'k', 'layers', 'sel']) {
+  for (const k of ['categories', 'from', 'to', 'hours', 'weekdays', 'flags', 'area', 'res', 'k', 'bset', 'layers', 'sel']) {
     const [x, y] = [a[k] ?? null, b[k] ?? null];
     const same = Array.isArray(x) || Array.isArray(y) ? (x || []).join(',') === (y || []).join(',') : x === y;
     if (!same) keys.add(CHANGE_KEY[k] || k);

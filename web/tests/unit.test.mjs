@@ -6,7 +6,10 @@ import {
   alertType, compareAlerts, describeAlert, filterAlerts, fmtFirstRaised, fmtProbability, fmtRatio, pointInGeometry, ringCentre, wardAt,
 } from '../lib/alerts.js';
 import { classLabels, ladderBreaks, MAGMA_8, PUBU_6, stepExpression } from '../lib/scale.js';
-import { changedKeys, filterPairs, stateFromUrl, urlQuery } from '../lib/state.js';
+import { areaLabel, setLabel } from '../layers/boundaries.js';
+import {
+  areaChoices, areaIds, changedKeys, defaultBoundarySet, filterPairs, filtersChanged, stateFromUrl, urlQuery,
+} from '../lib/state.js';
 
 const META = {
   categories: [
@@ -142,6 +145,69 @@ test('data outside BCP: no area filter, all data by default', () => {
   const s = stateFromUrl(elsewhere, '?area=bcp', OPTS);
   assert.equal(s.area, 'all');
   assert.equal(stateFromUrl({ ...META, counts: { in_bcp: 5 } }, '', OPTS).area, 'bcp');
+});
+
+test('area outlines: the boundary set defaults to the LSOAs and is in the URL only when changed', () => {
+  const meta = {
+    ...META,
+    areas: [...META.areas, { id: 'lsoa:E01034271', name: 'Bournemouth, Christchurch and Poole 038E', code: 'E01034271', set: 'lsoa' }],
+    area_sets: [{ set: 'ward', areas: 33 }, { set: 'lsoa', areas: 240 }, { set: 'beats', areas: 4 }],
+  };
+  assert.equal(stateFromUrl(meta, '', OPTS).bset, 'lsoa');
+  assert.equal(stateFromUrl(META, '', OPTS).bset, null, 'no sets, no outlines');
+  assert.equal(defaultBoundarySet({ ...META, area_sets: [{ set: 'beats', areas: 4 }] }), 'beats', 'no LSOAs: the first set');
+  assert.equal(stateFromUrl(meta, '?bset=nope', OPTS).bset, 'lsoa');
+  const s = stateFromUrl(meta, '?area=lsoa:E01034271&bset=beats', OPTS);
+  assert.deepEqual([s.area, s.bset], ['lsoa:E01034271', 'beats']);
+  assert.match(urlQuery(s, map, { defaultBset: 'lsoa' }), /&area=lsoa:E01034271&bset=beats&layers=/);
+  assert.doesNotMatch(urlQuery({ ...s, bset: 'lsoa' }, map, { defaultBset: 'lsoa' }), /bset=/);
+  assert.deepEqual([...changedKeys(s, { ...s, bset: 'ward' })], ['bset']);
+  assert.ok(!filtersChanged(changedKeys(s, { ...s, bset: 'ward' })), 'the outlines shown are not a filter');
+  assert.ok(!filterPairs(s).some(([key]) => key === 'bset'), 'bset is never sent to the server');
+});
+
+test('areas and the time filters together: one state, one URL, every change named', () => {
+  const meta = {
+    ...META,
+    time_precision: 'month',
+    flags: ['residence'],
+    categories: [{ slug: 'assault', name: 'Assault', time_precision: 'minute' }],
+    areas: [...META.areas, { id: 'lsoa:E01034271', name: 'Bournemouth, Christchurch and Poole 038E', code: 'E01034271', set: 'lsoa' }],
+    area_sets: [{ set: 'ward', areas: 33 }, { set: 'lsoa', areas: 240 }],
+  };
+  const query = 'category=assault&from=2025-02&to=2025-03&hours=22-3&weekdays=fri,sat&flag=residence&area=lsoa:E01034271'
+    + '&bset=ward&layers=wards,cells&map=13.50/50.72095/-1.87688';
+  const s = stateFromUrl(meta, `?${query}`, OPTS);
+  assert.equal(urlQuery(s, map, { defaultBset: defaultBoundarySet(meta) }), query);
+  assert.deepEqual(filterPairs(s).map(([k]) => k), ['category', 'from', 'to', 'hours', 'weekdays', 'flag', 'area']);
+  const next = { ...s, hours: null, flags: [], area: 'bcp', bset: 'lsoa', layers: ['wards'] };
+  assert.deepEqual([...changedKeys(s, next)].sort(), ['area', 'bset', 'flags', 'layers', 'time']);
+  assert.ok(filtersChanged(changedKeys(s, { ...s, weekdays: [] })));
+  assert.equal(changedKeys(s, { ...s, weekdays: [...s.weekdays], layers: [...s.layers] }).size, 0);
+});
+
+test('data outside BCP: no ward or LSOA in the Area filter, but the areas of a custom set', () => {
+  const meta = {
+    ...META,
+    counts: { incidents: 10, in_bcp: 0 },
+    areas: [
+      ...META.areas.map((a) => (a.id === 'bcp' ? a : { ...a, set: 'ward' })),
+      { id: 'lsoa:E01034271', name: 'Bournemouth, Christchurch and Poole 038E', code: 'E01034271', set: 'lsoa' },
+      { id: 'custom:beats/Beat 1', name: 'Beat 1', code: '1', set: 'beats', bbox: [-87.7, 41.8, -87.6, 41.9] },
+    ],
+    area_sets: [{ set: 'ward', areas: 1 }, { set: 'lsoa', areas: 1 }, { set: 'beats', areas: 1 }],
+  };
+  assert.deepEqual(areaIds(meta), ['all', 'custom:beats/Beat 1']);
+  assert.equal(stateFromUrl(meta, '?area=lsoa:E01034271', OPTS).area, 'all');
+  assert.equal(stateFromUrl(meta, '?area=custom:beats/Beat 1', OPTS).area, 'custom:beats/Beat 1');
+  assert.deepEqual(areaChoices({ ...meta, counts: { in_bcp: 5 } }).map((a) => a.id), meta.areas.map((a) => a.id), 'data in BCP: every area');
+});
+
+test('area labels: LSOAs by their short name and code, sets by what they are', () => {
+  assert.equal(areaLabel({ set: 'lsoa', code: 'E01034271', name: 'Bournemouth, Christchurch and Poole 038E' }), 'BCP 038E (E01034271)');
+  assert.equal(areaLabel({ set: 'ward', code: 'E05012653', name: 'Bournemouth Central' }), 'Bournemouth Central');
+  assert.equal(areaLabel({ set: 'beats', code: '1', name: 'Beat 1' }), 'Beat 1');
+  assert.deepEqual(['lsoa', 'ward', 'beats'].map((set) => setLabel({}, set)), ['LSOAs (2021)', 'Wards (2020)', 'Custom: beats']);
 });
 
 test('alert ids in sel= survive the URL; other characters do not', () => {
