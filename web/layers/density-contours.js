@@ -9,9 +9,8 @@
 // the breaks and the kernel's parameters; its first request for a selection computes the
 // surface (a few seconds), which the server caches for both density layers.
 
-import { apiUrl } from '../lib/api.js';
 import { classLabels, MAGMA_8, stepExpression } from '../lib/scale.js';
-import { filterPairs } from '../lib/state.js';
+import { tileJsonSource } from '../lib/tilejson-source.js';
 import { el } from '../lib/util.js';
 import { DENSITY_UNIT, densityBreaks, surfaceNotes } from './density.js';
 
@@ -26,16 +25,9 @@ const FILL_OPACITY_HOVER = 0.45;
 const CLASS_STEPS = MAGMA_8.slice(1).map((_, i) => i + 1);
 const classColour = () => stepExpression('class', CLASS_STEPS, MAGMA_8);
 
-let tilejson = null; // the TileJSON for the filters of `loadedKey`
-let loadedKey = null;
-let failure = null;
-let loading = false;
-let generation = 0;
 
-const keyOf = (ctx) => JSON.stringify(filterPairs(ctx.state));
-const tileJsonUrl = (ctx) => apiUrl('/tiles/density-contours', filterPairs(ctx.state));
-/** The server's tile template for the current filters (the TileJSON gives the same one). */
-const fallbackTiles = (ctx) => `${location.origin}${apiUrl('/tiles/density-contours/{z}/{x}/{y}', filterPairs(ctx.state))}`;
+const source = tileJsonSource({ layerId: 'density-contours', sourceId: SOURCE, path: '/tiles/density-contours', what: 'the density contours' });
+const fallbackTiles = source.fallbackTiles;
 
 function popupNode(p) {
   const cls = Math.round(Number(p.class));
@@ -105,31 +97,10 @@ export default {
     map.on('mouseleave', 'density-contours-fill', () => { setHover(hovered, false); hovered = null; });
   },
 
-  async refresh(ctx, changed) {
-    if (changed.has('data')) loadedKey = null; // new data: new contours, asked for when shown
-    // Fetch only while shown; switching the layer on (a 'layers' change) catches up.
-    if (!ctx.isOn('density-contours') || !ctx.state.categories.length) return;
-    const key = keyOf(ctx);
-    if (key === loadedKey) return;
-    const gen = ++generation;
-    loading = true;
-    failure = null;
-    ctx.updateLegend();
-    try {
-      const body = await ctx.fetchJson(tileJsonUrl(ctx), 'the density contours');
-      if (gen !== generation) return;
-      tilejson = body;
-      loadedKey = key;
-      ctx.map.getSource(SOURCE).setTiles(Array.isArray(body.tiles) && body.tiles.length ? body.tiles : [fallbackTiles(ctx)]);
-    } catch (err) {
-      if (gen === generation) failure = err.message;
-      throw err;
-    } finally {
-      if (gen === generation) loading = false;
-    }
-  },
+  refresh: (ctx, changed) => source.refresh(ctx, changed),
 
   legend(ctx) {
+    const { tilejson, failure, loading } = source.state;
     const breaks = densityBreaks(tilejson);
     const labels = classLabels(breaks);
     let status = null;

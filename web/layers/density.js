@@ -5,9 +5,8 @@
 // (/tiles/density?<filters>), which also states the kernel, bandwidth and cell size. The first
 // TileJSON request for a selection computes the surface (a few seconds); the server caches it.
 
-import { apiUrl } from '../lib/api.js';
 import { classLabels, MAGMA_8 } from '../lib/scale.js';
-import { filterPairs } from '../lib/state.js';
+import { tileJsonSource } from '../lib/tilejson-source.js';
 import { fmt1, fmtRate } from '../lib/util.js';
 
 // The server's fixed class breaks (the TileJSON's `legend_breaks`) until a TileJSON says
@@ -17,16 +16,8 @@ export const DENSITY_BREAKS = [0.3, 1, 3, 10, 30, 100, 300];
 export const DENSITY_UNIT = 'incidents per km² per month';
 export const DENSITY_OPACITY = 0.85;
 
-let tilejson = null; // the TileJSON for the filters of `loadedKey`
-let loadedKey = null;
-let failure = null;
-let loading = false;
-let generation = 0;
-
-const keyOf = (ctx) => JSON.stringify(filterPairs(ctx.state));
-const tileJsonUrl = (ctx) => apiUrl('/tiles/density', filterPairs(ctx.state));
-/** The server's tile template for the current filters (the TileJSON gives the same one). */
-const fallbackTiles = (ctx) => `${location.origin}${apiUrl('/tiles/density/{z}/{x}/{y}', filterPairs(ctx.state))}`;
+const source = tileJsonSource({ layerId: 'density', sourceId: 'density', path: '/tiles/density', what: 'the kernel density surface' });
+const fallbackTiles = source.fallbackTiles;
 const metres = (m) => `${fmt1.format(Number(m))} m`;
 /** "ArcGIS default: 0.9·min(…)…" → "ArcGIS default". */
 const ruleName = (rule) => (typeof rule === 'string' && rule ? rule.split(':')[0].trim() : null);
@@ -74,31 +65,10 @@ export default {
     },
   ],
 
-  async refresh(ctx, changed) {
-    if (changed.has('data')) loadedKey = null; // new data: a new surface, asked for when shown
-    // Fetch only while shown; switching the layer on (a 'layers' change) catches up.
-    if (!ctx.isOn('density') || !ctx.state.categories.length) return;
-    const key = keyOf(ctx);
-    if (key === loadedKey) return;
-    const gen = ++generation;
-    loading = true;
-    failure = null;
-    ctx.updateLegend();
-    try {
-      const body = await ctx.fetchJson(tileJsonUrl(ctx), 'the kernel density surface');
-      if (gen !== generation) return;
-      tilejson = body;
-      loadedKey = key;
-      ctx.map.getSource('density').setTiles(Array.isArray(body.tiles) && body.tiles.length ? body.tiles : [fallbackTiles(ctx)]);
-    } catch (err) {
-      if (gen === generation) failure = err.message;
-      throw err;
-    } finally {
-      if (gen === generation) loading = false;
-    }
-  },
+  refresh: (ctx, changed) => source.refresh(ctx, changed),
 
   legend(ctx) {
+    const { tilejson, failure, loading } = source.state;
     const labels = classLabels(densityBreaks(tilejson));
     const notes = [];
     let status = null;
