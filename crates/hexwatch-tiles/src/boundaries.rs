@@ -8,7 +8,8 @@ use tilejson::{TileJSON, VectorLayer};
 
 use crate::mvt_cells::{PropertyValue, TileError, encode_layer};
 use crate::mvt_polygons::{buffered_window, clip_to_window, tile_rings};
-use crate::tile::{MAX_ZOOM, TileCoord};
+use crate::tile::TileCoord;
+use crate::tilejson_doc::vector_tilejson;
 
 /// The layer name inside `boundaries` tiles (equal to the route's layer name).
 pub const BOUNDARIES_LAYER: &str = "boundaries";
@@ -70,26 +71,14 @@ pub fn boundaries_tilejson(
     ]);
     let mut layer = VectorLayer::new(BOUNDARIES_LAYER.to_owned(), fields);
     layer.description = Some("Outlines of the areas an area= filter can select".to_owned());
-    TileJSON {
-        tilejson: "3.0.0".to_owned(),
-        tiles: vec![tile_url],
-        vector_layers: Some(vec![layer]),
-        attribution: Some(attribution.to_owned()),
-        bounds: bounds.map(|b| tilejson::Bounds::new(b.west, b.south, b.east, b.north)),
-        center: None,
-        data: None,
-        description: Some("hexwatch area outlines: wards, LSOAs and custom areas".to_owned()),
-        fillzoom: None,
-        grids: None,
-        legend: None,
-        maxzoom: Some(MAX_ZOOM),
-        minzoom: Some(0),
-        name: Some(BOUNDARIES_LAYER.to_owned()),
-        scheme: Some("xyz".to_owned()),
-        template: None,
-        version: Some("1.0.0".to_owned()),
-        other: BTreeMap::new(),
-    }
+    vector_tilejson(
+        BOUNDARIES_LAYER,
+        "hexwatch area outlines: wards, LSOAs and custom areas",
+        layer,
+        tile_url,
+        bounds,
+        attribution,
+    )
 }
 
 #[cfg(test)]

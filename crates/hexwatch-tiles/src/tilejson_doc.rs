@@ -41,6 +41,19 @@ pub fn cells_tilejson(
     }
     let mut layer = VectorLayer::new("cells".to_owned(), fields);
     layer.description = Some("Incidents aggregated into H3 cells".to_owned());
+    vector_tilejson("cells", "hexwatch H3 incident counts", layer, tile_url, bounds, attribution)
+}
+
+/// TileJSON 3.0.0 for one vector layer `name` (XYZ scheme, zooms 0 to [`MAX_ZOOM`]), shared
+/// by every MVT layer of the server.
+pub(crate) fn vector_tilejson(
+    name: &str,
+    description: &str,
+    layer: VectorLayer,
+    tile_url: String,
+    bounds: Option<Bounds>,
+    attribution: &str,
+) -> TileJSON {
     TileJSON {
         tilejson: "3.0.0".to_owned(),
         tiles: vec![tile_url],
@@ -49,13 +62,13 @@ pub fn cells_tilejson(
         bounds: bounds.map(|b| tilejson::Bounds::new(b.west, b.south, b.east, b.north)),
         center: None,
         data: None,
-        description: Some("hexwatch H3 incident counts".to_owned()),
+        description: Some(description.to_owned()),
         fillzoom: None,
         grids: None,
         legend: None,
         maxzoom: Some(MAX_ZOOM),
         minzoom: Some(0),
-        name: Some("cells".to_owned()),
+        name: Some(name.to_owned()),
         scheme: Some("xyz".to_owned()),
         template: None,
         version: Some("1.0.0".to_owned()),
