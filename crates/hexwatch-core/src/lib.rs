@@ -39,6 +39,7 @@
 //! - [`alerts`]: hotspot alerts per period: exact conditional Poisson test with FDR, Poisson z,
 //!   EWMA, and cells turning into emerging hot spots.
 //! - [`Role`], [`DisclosurePolicy`]: who sees what.
+//! - [`patrol`]: patrol plans: K non-overlapping patrol areas, greedy with a stated bound.
 //! - [`synthetic`]: seeded synthetic incidents (Gaussian hotspots over a uniform background).
 
 mod aggregate;
@@ -49,6 +50,7 @@ mod disclosure;
 mod filter;
 mod incident;
 pub mod kde;
+pub mod patrol;
 pub mod stats;
 mod summary;
 pub mod synthetic;
