@@ -8,7 +8,8 @@ use serde_json::json;
 /// The plan as an RFC 7946 FeatureCollection: one feature per patrol area, a MultiPolygon of
 /// its hexagons (WGS84), with properties `rank`, `centre_h3`, `cells`, `area_km2`,
 /// `incidents`, `weight`, `share_of_incidents`, `share_of_weight`, `expected_per_shift`,
-/// `busiest_hours` and `guidance`. The collection's foreign members carry the plan's
+/// `busiest_hours`, `hour_of_week` (168 aoristic counts from Monday 00:00, or null for
+/// month-only data) and `guidance`. The collection's foreign members carry the plan's
 /// figures (`total_incidents`, `shifts`, `windows_used`, `windows_note`, `blocking_number`,
 /// `guarantee`).
 #[must_use]
@@ -31,6 +32,7 @@ pub fn patrol_geojson(plan: &PatrolPlan) -> geojson::FeatureCollection {
             f.set_property("share_of_weight", a.share_of_weight);
             f.set_property("expected_per_shift", a.expected_per_shift);
             f.set_property("busiest_hours", busiest_hours(a));
+            f.set_property("hour_of_week", a.hour_of_week.clone());
             f.set_property("guidance", a.guidance.clone());
             f
         })
