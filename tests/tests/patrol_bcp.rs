@@ -95,3 +95,29 @@ fn bcp_backtest_scores_every_method_within_its_area_share() {
         );
     }
 }
+
+#[test]
+fn patrol_plan_and_evaluation_routes_answer() {
+    let server = common::start_server();
+    let (status, body) = common::get(&format!("{}/api/patrol-plan?area=bcp&areas=3&hours=22-3", server.base));
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let fc: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(fc["features"].as_array().unwrap().len(), 3);
+    assert_eq!(fc["windows_used"], false);
+    assert!(fc["windows_note"].as_str().unwrap().contains("could not be used"));
+    let (status, body) = common::get(&format!("{}/api/patrol-plan?area=bcp&format=html", server.base));
+    assert_eq!(status, 200);
+    assert!(String::from_utf8_lossy(&body).contains("<svg"));
+    let (status, body) = common::get(&format!("{}/api/patrol-plan?areas=0", server.base));
+    assert_eq!(status, 400);
+    assert!(String::from_utf8_lossy(&body).contains("areas"));
+    let (status, body) = common::get(&format!("{}/api/evaluation?area=bcp", server.base));
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert!((v["study_km2"].as_f64().unwrap() - 162.08).abs() < 0.005);
+    assert_eq!(v["test_months"].as_array().unwrap().len(), 9);
+    assert_eq!(v["summary"].as_array().unwrap().len(), 15);
+    let (status, body) = common::get(&format!("{}/api/evaluation?area=bcp&format=svg", server.base));
+    assert_eq!(status, 200);
+    assert!(String::from_utf8_lossy(&body).starts_with("<svg"));
+}
