@@ -133,20 +133,24 @@ pub fn patrol_svg(plan: &PatrolPlan, width_px: f64, height_px: f64) -> String {
         south = south.min(y);
         north = north.max(y);
     }
-    let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width_px} {height_px}\" width=\"{width_px}\" \
-         height=\"{height_px}\" role=\"img\" aria-label=\"Map of the patrol areas\">\
-         <rect width=\"100%\" height=\"100%\" fill=\"#f7f7f4\" stroke=\"#999\"/>"
-    );
+    let header = |h: f64| {
+        format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width_px} {h:.0}\" width=\"{width_px}\" \
+             height=\"{h:.0}\" role=\"img\" aria-label=\"Map of the patrol areas\">\
+             <rect width=\"100%\" height=\"100%\" fill=\"#f7f7f4\" stroke=\"#999\"/>"
+        )
+    };
     if rings.is_empty() || west > east {
-        svg.push_str("<text x=\"20\" y=\"40\">No patrol areas</text></svg>");
-        return svg;
+        return header(height_px) + "<text x=\"20\" y=\"40\">No patrol areas</text></svg>";
     }
     let k = ((south + north) / 2.0).to_radians().cos();
     let margin = 24.0;
     let span_x = ((east - west) * k).max(1e-6);
     let span_y = (north - south).max(1e-6);
     let scale = ((width_px - 2.0 * margin) / span_x).min((height_px - 2.0 * margin) / span_y);
+    // A picture no taller than the areas need (room for the scale bar below them).
+    let height_px = height_px.min(span_y * scale + 2.0 * margin + 20.0);
+    let mut svg = header(height_px);
     let px = |(x, y): (f64, f64)| (margin + (x - west) * k * scale, margin + (north - y) * scale);
     let palette = ["#b2182b", "#ef8a62", "#2166ac", "#67a9cf", "#1b7837", "#7fbf7b", "#762a83", "#af8dc3"];
     for (rank, hexes) in &rings {
