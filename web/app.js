@@ -23,6 +23,7 @@ import densityLayer from './layers/density.js';
 import emergingLayer from './layers/emerging.js';
 import gistarLayer from './layers/gistar.js';
 import moranLayer from './layers/moran.js';
+import patrolLayer from './layers/patrol.js';
 import wardDensityLayer from './layers/ward-density.js';
 import wardsLayer from './layers/wards.js';
 
@@ -30,7 +31,7 @@ import wardsLayer from './layers/wards.js';
 // One entry per layer (see web/README.md, "Adding a layer"). Within each drawing slot
 // (base, data, outline, highlight) later entries draw on top; the layer switcher, the
 // legend (top layer first), map clicks, detail kinds and exports are all built from it.
-export const LAYERS = [wardsLayer, boundariesLayer, wardDensityLayer, densityLayer, densityContoursLayer, cellsLayer, emergingLayer, moranLayer, gistarLayer, alertsLayer];
+export const LAYERS = [wardsLayer, boundariesLayer, wardDensityLayer, densityLayer, densityContoursLayer, cellsLayer, patrolLayer, emergingLayer, moranLayer, gistarLayer, alertsLayer];
 const SLOTS = ['base', 'data', 'outline', 'highlight'];
 
 const INITIAL_VIEW = { center: [-1.875, 50.735], zoom: 11 }; // all of BCP, at H3 resolution 8
