@@ -1,11 +1,13 @@
 // Browser test of the "Patrol areas" layer (issue 8): with layers=patrol the map draws the
 // server's plan (five areas), the legend lists them with the guidance and the note that the
 // shift windows could not be used on month-only data is absent without windows; the
-// sheet export is offered. Screenshot: web/tests/artifacts/patrol-layer.png.
+// sheet export is offered; the evaluation box shows the backtest chart when opened.
+// Screenshots: web/tests/artifacts/patrol-layer.png, evaluation-panel.png.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { api, openMap, renderedFeatures, screenshot, statusError, useHexwatch } from './harness.mjs';
+import { join } from 'node:path';
+import { api, ARTIFACTS, openMap, renderedFeatures, screenshot, statusError, useHexwatch } from './harness.mjs';
 
 const hw = useHexwatch();
 const skip = hw.skip;
@@ -26,6 +28,21 @@ test('patrol layer draws the plan with its legend and guidance', { skip }, async
   const exportsText = await page.evaluate(() => document.body.textContent);
   assert.match(exportsText, /Patrol sheet \(HTML, A4\)/);
   await screenshot(page, 'patrol-layer');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the evaluation box shows the backtest chart when opened', { skip }, async () => {
+  const { page, errors } = await openMap(hw, `?${FILTERS}`);
+  await page.click('#evaluation-box summary');
+  await page.waitForFunction(() => /Mean PAI at 3 %/.test(document.getElementById('evaluation-text').textContent), null, { timeout: 120_000 });
+  await page.waitForFunction(() => {
+    const img = document.getElementById('evaluation-chart');
+    return !img.hidden && img.complete && img.naturalWidth > 0;
+  }, null, { timeout: 120_000 });
+  const text = await page.textContent('#evaluation-text');
+  for (const m of ['h3-counts', 'kde', 'gi-star', 'last-month', 'patrol-plan']) assert.match(text, new RegExp(m));
+  await page.locator('#evaluation').screenshot({ path: join(ARTIFACTS, 'evaluation-panel.png') });
   assert.deepEqual(errors, []);
   await page.close();
 });
