@@ -23,6 +23,7 @@ import densityLayer from './layers/density.js';
 import emergingLayer from './layers/emerging.js';
 import gistarLayer from './layers/gistar.js';
 import moranLayer from './layers/moran.js';
+import patrolLayer from './layers/patrol.js';
 import wardDensityLayer from './layers/ward-density.js';
 import wardsLayer from './layers/wards.js';
 
@@ -30,7 +31,7 @@ import wardsLayer from './layers/wards.js';
 // One entry per layer (see web/README.md, "Adding a layer"). Within each drawing slot
 // (base, data, outline, highlight) later entries draw on top; the layer switcher, the
 // legend (top layer first), map clicks, detail kinds and exports are all built from it.
-export const LAYERS = [wardsLayer, boundariesLayer, wardDensityLayer, densityLayer, densityContoursLayer, cellsLayer, emergingLayer, moranLayer, gistarLayer, alertsLayer];
+export const LAYERS = [wardsLayer, boundariesLayer, wardDensityLayer, densityLayer, densityContoursLayer, cellsLayer, patrolLayer, emergingLayer, moranLayer, gistarLayer, alertsLayer];
 const SLOTS = ['base', 'data', 'outline', 'highlight'];
 
 const INITIAL_VIEW = { center: [-1.875, 50.735], zoom: 11 }; // all of BCP, at H3 resolution 8
@@ -674,6 +675,29 @@ async function main() {
     $('play-status').textContent = `Played ${rangeLabel(list[i0], list[i1])}; showing the whole range again.`;
   }
   $('play').addEventListener('click', () => (playing ? stopPlay() : startPlay()));
+
+  // ---- evaluation: the backtest chart, fetched when its box is opened (for the categories
+  // and area selected, over every month: the backtest makes its own training/test split).
+  $('evaluation-box').addEventListener('toggle', async () => {
+    if (!$('evaluation-box').open) return;
+    const pairs = filterPairs({ ...state, from: meta.months.first, to: meta.months.last, hours: null, weekdays: [] });
+    const area = state.area === 'all' ? 'bcp' : state.area;
+    const withArea = [...pairs.filter(([k]) => k !== 'area'), ['area', area]];
+    $('evaluation-text').textContent = 'Computing the backtest…';
+    try {
+      const data = await fetchJson(apiUrl('/api/evaluation', withArea), 'the evaluation');
+      const at3 = data.summary.filter((s) => Math.abs(s.share - 0.03) < 1e-9 && s.pai !== null).sort((a, b) => b.pai - a.pai);
+      const img = $('evaluation-chart');
+      img.src = apiUrl('/api/evaluation', [...withArea, ['format', 'svg']]);
+      img.alt = `PAI at 3 % of the area by test month; highest mean: ${at3.map((s) => `${s.method} ${s.pai.toFixed(1)}`).join(', ')}`;
+      img.hidden = false;
+      $('evaluation-text').textContent = at3.length
+        ? `Mean PAI at 3 % over ${data.test_months.length} test months: ${at3.map((s) => `${s.method} ${s.pai.toFixed(2)}`).join(' · ')}.`
+        : 'Not enough months to backtest.';
+    } catch (err) {
+      $('evaluation-text').textContent = err.message;
+    }
+  });
 
   // ---- exports
   const exportItems = [

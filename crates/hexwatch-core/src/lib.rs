@@ -34,11 +34,13 @@
 //! - [`Filter`], [`AreaFilter`]: the selection shared by tiles and the API.
 //! - [`aggregate_cells`]: counts per H3 cell and category as a mergeable partial.
 //! - [`summarise`], [`aggregate_wards`]: totals by category, month, location and ward.
+//! - [`evaluation`]: hit rate, PAI, PEI*, RRI and a rolling-origin backtest of the methods.
 //! - [`kde`]: kernel density surfaces in British National Grid metres.
 //! - [`stats`]: study area, Getis-Ord Gi* with FDR, local Moran's I, emerging hot spots.
 //! - [`alerts`]: hotspot alerts per period: exact conditional Poisson test with FDR, Poisson z,
 //!   EWMA, and cells turning into emerging hot spots.
 //! - [`Role`], [`DisclosurePolicy`]: who sees what.
+//! - [`patrol`]: patrol plans: K non-overlapping patrol areas, greedy with a stated bound.
 //! - [`synthetic`]: seeded synthetic incidents (Gaussian hotspots over a uniform background).
 
 mod aggregate;
@@ -46,9 +48,11 @@ pub mod alerts;
 mod area;
 mod category;
 mod disclosure;
+pub mod evaluation;
 mod filter;
 mod incident;
 pub mod kde;
+pub mod patrol;
 pub mod stats;
 mod summary;
 pub mod synthetic;

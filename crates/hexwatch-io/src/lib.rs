@@ -27,9 +27,11 @@ mod api_ingest;
 mod bng;
 mod boundary_file;
 mod custom_areas;
+mod evaluation_io;
 mod geojson_out;
 mod ingest;
 mod mapping;
+mod patrol_out;
 mod police_uk;
 mod raster_out;
 mod stats_out;
@@ -46,9 +48,11 @@ pub use custom_areas::{
     AreaSetError, AreaSetInfo, CustomAreaFile, CustomAreaOptions, DEFAULT_CODE_PROPERTIES,
     DEFAULT_NAME_PROPERTIES, FeatureRejection, Repair, check_set_name,
 };
+pub use evaluation_io::{backtest_inputs, evaluation_chart_svg};
 pub use geojson_out::hotspots_geojson;
 pub use ingest::{IngestError, IngestOptions, IngestReport, PathIngest, Rejection, ingest_file, ingest_path};
 pub use mapping::{ColumnMap, FlagMap, Mapping, TimeMap, ingest_mapped};
+pub use patrol_out::{busiest_hours, patrol_csv, patrol_geojson, patrol_sheet_html, patrol_svg};
 pub use raster_out::{RasterError, write_density_geotiff};
 pub use stats_out::{class_counts, ranked_cells, stat_properties, stats_csv, stats_geojson};
 pub use store::{SCHEMA_VERSION, Store, StoreError, StoreSummary};

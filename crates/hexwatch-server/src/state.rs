@@ -523,6 +523,31 @@ impl AppState {
         }))
     }
 
+    /// The study area of an area filter at `res` (all wards for `bcp`, the one area for
+    /// `ward:`, `lsoa:` or `custom:`), cached; `None` for no area or no boundaries.
+    ///
+    /// # Errors
+    /// 500 when h3o cannot tile a boundary.
+    pub(crate) fn study_area(
+        &self,
+        snapshot: &Snapshot,
+        area: AreaFilter,
+        res: Resolution,
+    ) -> Result<Option<Arc<StudyArea>>, ApiError> {
+        if area == AreaFilter::All {
+            return Ok(None);
+        }
+        let polygons = snapshot.areas.study_polygons(area);
+        if polygons.is_empty() {
+            return Ok(None);
+        }
+        self.0
+            .study_areas
+            .try_get_with((u8::from(res), area), || StudyArea::covering(&polygons, res).map(Arc::new))
+            .map(Some)
+            .map_err(|e| ApiError::internal(&e))
+    }
+
     /// The kernel-density model of `selection`: its distinct locations with their weights,
     /// the bandwidth given or by ArcGIS's rule, and an R-tree for the exact density at any
     /// point. `None` when no incident matches.

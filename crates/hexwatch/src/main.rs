@@ -1,5 +1,5 @@
 //! The `hexwatch` command: `serve`, `ingest`, `delete`, `areas`, `density`, `hotspots`, `alerts`,
-//! `generate`.
+//! `patrol-plan`, `evaluate`, `generate`.
 
 #![expect(
     clippy::print_stdout,
@@ -10,9 +10,11 @@
 mod alerts;
 mod areas;
 mod density;
+mod evaluate;
 mod generate;
 mod hotspots;
 mod ingest;
+mod patrol;
 mod selection;
 mod serve;
 
@@ -47,6 +49,12 @@ enum Command {
     Density(density::DensityArgs),
     /// Write the top H3 cells by incident count as GeoJSON.
     Hotspots(hotspots::HotspotsArgs),
+    /// Plan K non-overlapping patrol areas covering the most incidents; print them or write
+    /// GeoJSON, CSV or a printable patrol sheet (HTML).
+    PatrolPlan(patrol::PatrolArgs),
+    /// Backtest the hotspot methods month by month (hit rate, PAI, PEI*, RRI at 1/3/5 % of
+    /// the area) and write a chart.
+    Evaluate(evaluate::EvaluateArgs),
     /// Print the hotspot alerts of one month (cells and ward × category).
     Alerts(alerts::AlertsArgs),
     /// Write seeded synthetic incidents (Gaussian hotspots over a uniform background) as a
@@ -69,6 +77,8 @@ fn main() -> ExitCode {
         Command::Delete(args) => ingest::run_delete(&cli.store, &args),
         Command::Areas(args) => areas::run(&cli.store, &args),
         Command::Hotspots(args) => hotspots::run(&cli.store, &args),
+        Command::PatrolPlan(args) => patrol::run(&cli.store, &args),
+        Command::Evaluate(args) => evaluate::run(&cli.store, &args),
         Command::Alerts(args) => alerts::run(&cli.store, &args),
         Command::Density(args) => density::run(&cli.store, &args),
         Command::Generate(args) => generate::run(&args),

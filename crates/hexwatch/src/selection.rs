@@ -52,6 +52,11 @@ pub(crate) struct Selected {
 }
 
 impl SelectionArgs {
+    /// The `--area` value as given, or `all`.
+    pub(crate) fn area_label(&self) -> &str {
+        self.area.as_deref().unwrap_or("all")
+    }
+
     /// Opens the store (which must exist and hold incidents), loads the table and parses the
     /// filter, naming the option at fault.
     pub(crate) fn load(&self, store_path: &Path) -> anyhow::Result<Selected> {

@@ -180,7 +180,9 @@ pub(super) async fn catalog(
             "ward_counts": { "url": "/api/wards?format=geojson", "description": "Every ward with its counts and density for the selection" },
             "lsoa_counts": { "url": "/api/lsoas?format=geojson", "description": "Every LSOA with its counts (from the incidents' own LSOA code) and density for the selection" },
             "hotspots": { "url": "/api/hotspots?method=count&res=9", "description": "Cells ranked by count" },
-        }
+            "patrol_plan": { "url": "/api/patrol-plan?area=bcp&areas=5", "description": "K non-overlapping patrol areas (format=geojson|csv|html: the printable patrol sheet)" },
+        },
+        "evaluation": { "url": "/api/evaluation?area=bcp", "description": "Rolling-origin backtest of the hotspot methods: hit rate, PAI, PEI*, RRI at 1/3/5 % of the area (format=json|svg)" }
     })))
 }
 

@@ -3,6 +3,7 @@
 mod api;
 mod detail;
 mod live;
+mod planning;
 mod tiles;
 
 use axum::Router;
@@ -29,6 +30,8 @@ pub fn router(state: AppState) -> Router {
         .route("/catalog", get(api::catalog))
         .route("/api/areas/wards", get(api::wards))
         .route("/api/hotspots", get(api::hotspots))
+        .route("/api/patrol-plan", get(planning::patrol_plan))
+        .route("/api/evaluation", get(planning::evaluation))
         .route("/api/summary", get(detail::summary))
         .route("/api/cells/{h3}", get(detail::cell))
         .route("/api/wards", get(detail::wards))
