@@ -65,9 +65,15 @@ pub fn pei_star(n: u64, n_star: u64) -> Option<f64> {
 ///
 /// # References
 /// N. Levine (2008), "The 'hottest' part of a hotspot: comments on 'The utility of hotspot
-/// mapping for predicting spatial patterns of crime'", *Security Journal* 21:295–302, in the
-/// form commonly operationalised from it (e.g. Fan & Leitner; Drawve 2016, *Journal of
-/// Quantitative Criminology*). This formula was not checked against Levine's own text here.
+/// mapping for predicting spatial patterns of crime'", *Security Journal* 21:295–302, which
+/// proposed the index to correct the hit rate for a change in volume between the two periods.
+/// Levine's text was not reachable from this machine; the definition was confirmed against
+/// two independent statements of it that agree: (n₂/n₁)/(N₂/N₁) as used by Drawve (2016),
+/// "A metric comparison of predictive hot spot techniques and RTM", *Justice Quarterly*
+/// 33:369–397 (doi:10.1080/07418825.2014.904393) and Fan & Leitner, and PAI₂/PAI₁ for
+/// the same selected places (the routineactivity PAI tool), which is the same quantity because
+/// a/A cancels. Some packages (e.g. the `gbm_fit` evaluation in R) call predicted ÷ captured
+/// counts an "RRI"; that is a calibration ratio, not Levine's index, and is not used here.
 #[must_use]
 pub fn rri(n1: u64, total_n1: u64, n2: u64, total_n2: u64) -> Option<f64> {
     (n1 > 0 && total_n1 > 0 && total_n2 > 0)
