@@ -9,32 +9,16 @@
 
 #![allow(clippy::unwrap_used, clippy::panic, reason = "test set-up fails loudly")]
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hexwatch_io::Store;
 
 mod common;
-use common::{data_dir, post};
-
-/// `target/debug/hexwatch`, built by `cargo build -p hexwatch` (scripts/test.sh does so
-/// before the tests). Missing: a failure under CI, a skip otherwise.
-fn binary() -> Option<PathBuf> {
-    let exe = std::env::current_exe().unwrap();
-    let path = exe.parent()?.parent()?.join("hexwatch");
-    if path.is_file() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "{} is missing: run `cargo build -p hexwatch` first",
-        path.display()
-    );
-    eprintln!("skipped: {} is missing (run `cargo build -p hexwatch`)", path.display());
-    None
-}
+use common::{data_dir, hexwatch_binary, post};
 
 fn integrity_ok(store: &std::path::Path) -> bool {
     let conn = rusqlite::Connection::open(store).unwrap();
@@ -52,60 +36,118 @@ fn dorset_files() -> Vec<PathBuf> {
     files
 }
 
+/// Stored incidents per source file.
+fn stored_by_file(store: &Path) -> BTreeMap<String, u64> {
+    let conn = rusqlite::Connection::open(store).unwrap();
+    let mut stmt = conn.prepare("SELECT source_file, COUNT(*) FROM incidents GROUP BY source_file").unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, count(r, 1)?))).unwrap().map(Result::unwrap).collect()
+}
+
+/// A count column (SQLite integers are signed).
+fn count(row: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<u64> {
+    Ok(u64::try_from(row.get::<_, i64>(i)?).unwrap())
+}
+
+/// Every recorded ingest is complete: its counts add up and its rejections are all kept,
+/// and the incidents it stored are there (a killed ingest leaves no record at all).
+fn ingests_complete(store: &Path) {
+    let conn = rusqlite::Connection::open(store).unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT id, file, rows_read, accepted, duplicates, rejected, \
+             (SELECT COUNT(*) FROM rejections r WHERE r.ingest_id = i.id), \
+             (SELECT COUNT(*) FROM incidents n WHERE n.ingest_id = i.id) FROM ingests i",
+        )
+        .unwrap();
+    let rows: Vec<(i64, String, [u64; 6])> = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                [count(r, 2)?, count(r, 3)?, count(r, 4)?, count(r, 5)?, count(r, 6)?, count(r, 7)?],
+            ))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    for (id, file, [read, accepted, duplicates, rejected, rejections, incidents]) in rows {
+        assert!(read > 0, "ingest {id} of {file} records no rows: a partial record");
+        assert_eq!(read, accepted + duplicates + rejected, "ingest {id} of {file}");
+        assert_eq!(rejections, rejected, "ingest {id} of {file}: rejections kept");
+        assert_eq!(incidents, accepted, "ingest {id} of {file}: incidents stored");
+    }
+}
+
+/// `read R = accepted A + duplicates D + rejected J` of the command's total line.
+fn totals(output: &str) -> [u64; 4] {
+    let line = output.lines().find(|l| l.starts_with("total: read ")).unwrap_or_else(|| panic!("{output}"));
+    let numbers: Vec<u64> =
+        line.split(|c: char| !c.is_ascii_digit()).filter_map(|w| w.parse().ok()).collect();
+    [numbers[0], numbers[1], numbers[2], numbers[3]]
+}
+
+/// `hexwatch ingest` on the twelve Dorset files is SIGKILLed at several points of its run
+/// (fractions of a timed full run, so that kills land inside file transactions whatever
+/// the machine's speed). After each kill the store passes `integrity_check`, every file
+/// is stored whole or not at all, and every recorded ingest is complete; at least one kill
+/// lands after some files and before the last. Rerunning then completes the job: its
+/// report adds up, stores exactly what was missing and counts the rest as duplicates.
 #[test]
 fn killed_file_ingest_leaves_whole_files_and_reruns_to_completion() {
-    let Some(bin) = binary() else { return };
+    let Some(bin) = hexwatch_binary() else { return };
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("s.sqlite3");
     let files = dorset_files();
-    // Accepted rows per file, from a clean run, to check that only whole files are stored.
-    let per_file: Vec<u64> = {
-        let mut s = Store::open(dir.path().join("reference.sqlite3")).unwrap();
-        files
-            .iter()
-            .map(|f| {
-                hexwatch_io::ingest_file(&mut s, f, &hexwatch_io::IngestOptions::default(), &mut |_, _| {})
-                    .unwrap()
-                    .accepted
-            })
-            .collect()
+    let ingest = |store: &Path| {
+        let mut command = Command::new(&bin);
+        command.arg("--store").arg(store).arg("ingest").args(&files);
+        command
     };
-    for delay_ms in [150_u64, 400, 900] {
-        let mut child = Command::new(&bin)
-            .arg("--store")
-            .arg(&store)
-            .arg("ingest")
-            .args(&files)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(delay_ms));
+    // A full run into a reference store: its duration and each file's incidents.
+    let reference = dir.path().join("reference.sqlite3");
+    let started = Instant::now();
+    let out = ingest(&reference).output().unwrap();
+    let full_run = started.elapsed();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let per_file = stored_by_file(&reference);
+    assert_eq!(per_file.len(), files.len());
+    let total: u64 = per_file.values().sum();
+    assert_eq!(total, 55_863);
+
+    let mut kills_between_files = 0;
+    for fraction in [0.08, 0.3, 0.55, 0.8] {
+        let mut child = ingest(&store).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        std::thread::sleep(full_run.mul_f64(fraction));
+        let running = child.try_wait().unwrap().is_none();
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
-        assert!(integrity_ok(&store), "integrity after a kill at {delay_ms} ms");
-        let stored = Store::open(&store).unwrap().summary().unwrap().incidents;
-        // Files are ingested in order, each in one transaction: the store holds a prefix sum.
-        let prefix_sums: Vec<u64> = per_file
-            .iter()
-            .scan(0, |acc, n| {
-                *acc += n;
-                Some(*acc)
-            })
-            .collect();
-        assert!(stored == 0 || prefix_sums.contains(&stored), "{stored} is not a whole number of files");
-        eprintln!("killed after {delay_ms} ms: {stored} incidents stored");
+        assert!(integrity_ok(&store), "integrity after a kill at {fraction} of a run");
+        let stored = stored_by_file(&store);
+        for (file, n) in &stored {
+            assert_eq!(Some(n), per_file.get(file), "{file} is stored in part after a kill at {fraction}");
+        }
+        ingests_complete(&store);
+        let n: u64 = stored.values().sum();
+        if running && n > 0 && n < total {
+            kills_between_files += 1;
+        }
+        eprintln!(
+            "killed at {fraction} of {full_run:?} (running: {running}): {n} incidents, {} files",
+            stored.len()
+        );
     }
-    let status = Command::new(&bin)
-        .arg("--store")
-        .arg(&store)
-        .arg("ingest")
-        .args(&files)
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    assert_eq!(Store::open(&store).unwrap().summary().unwrap().incidents, per_file.iter().sum::<u64>());
+    assert!(kills_between_files >= 1, "no kill landed between the first file and the last");
+
+    let before: u64 = stored_by_file(&store).values().sum();
+    let out = ingest(&store).output().unwrap();
+    let output = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{output}");
+    let [read, accepted, duplicates, rejected] = totals(&output);
+    assert_eq!(read, accepted + duplicates + rejected, "{output}");
+    assert_eq!((accepted, duplicates), (total - before, before), "{output}");
+    assert_eq!(stored_by_file(&store), per_file);
+    ingests_complete(&store);
+    assert!(integrity_ok(&store));
 }
 
 struct Served {
@@ -139,7 +181,7 @@ fn serve(bin: &std::path::Path, store: &std::path::Path, token_file: &std::path:
 
 #[test]
 fn killed_post_loses_nothing_acknowledged_and_stores_no_partial_batch() {
-    let Some(bin) = binary() else { return };
+    let Some(bin) = hexwatch_binary() else { return };
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("s.sqlite3");
     let token = "crash-test-token-0123456789";

@@ -69,7 +69,8 @@ fn post_incidents_stores_reports_and_updates_tiles_without_restart() {
     let rejected = reply["rejected"].as_array().unwrap();
     let fields: Vec<(u64, &str)> =
         rejected.iter().map(|r| (r["row"].as_u64().unwrap(), r["field"].as_str().unwrap())).collect();
-    assert_eq!(fields, [(3, "lon"), (4, "category"), (5, "time"), (6, "(row)")], "{reply}");
+    // An unknown field is named (issue 10: the field, not the row as a whole).
+    assert_eq!(fields, [(3, "lon"), (4, "category"), (5, "time"), (6, "colour")], "{reply}");
     assert!(rejected[0]["reason"].as_str().unwrap().contains("swapped"));
     // The map changes without a restart; a police.uk slug is that crime type, not a new one.
     assert_eq!(count_in_tile(base, cell), before + 2);

@@ -27,7 +27,7 @@ use hexwatch_core::{Bounds, TimePrecision};
 
 use crate::bng::BngProjector;
 use crate::ingest::{IngestError, IngestReport, RowReader, StoredRow, ingest_records, open_bytes};
-use crate::police_uk::{RowProblem, coordinate, problem};
+use crate::police_uk::{RowProblem, coordinate, header_names, problem, utf8_field, width_reason};
 use crate::store::Store;
 use crate::time::{IncidentTime, Transitions, Zone};
 
@@ -126,14 +126,17 @@ pub fn ingest_body(
                 .and_then(|f| f.as_array())
                 .ok_or_else(|| BodyError::Shape("the FeatureCollection has no features array".to_owned()))?;
             to_csv(features.iter().map(|f| {
-                let point = f
-                    .pointer("/geometry/coordinates")
-                    .filter(|_| f.pointer("/geometry/type").and_then(|t| t.as_str()) == Some("Point"));
-                (f.get("properties").unwrap_or(&serde_json::Value::Null), point)
+                let properties = match f.get("properties") {
+                    None | Some(serde_json::Value::Null) => &*EMPTY_OBJECT,
+                    Some(p) => p,
+                };
+                (properties, f.get("geometry"))
             }))?
         }
     };
-    let opened = open_bytes(csv_text);
+    // JSON strings may hold newlines: number the converted rows by record, so that row n
+    // is the body's n-th incident.
+    let opened = open_bytes(csv_text, format != BodyFormat::Csv);
     let label = format!("POST {}/{}", batch.source, batch.batch);
     let path = Path::new(&label);
     Ok(ingest_records(store, path, opened, false, &mut |_, _| {}, &mut |header| {
@@ -141,37 +144,56 @@ pub fn ingest_body(
     }))
 }
 
+/// The properties of a feature that has none.
+static EMPTY_OBJECT: std::sync::LazyLock<serde_json::Value> =
+    std::sync::LazyLock::new(|| serde_json::Value::Object(serde_json::Map::new()));
+
 fn is_wgs84(name: &str) -> bool {
     let n = name.to_ascii_uppercase();
     n.is_empty() || n.ends_with("CRS84") || n.ends_with("4326") || n.ends_with("EPSG::4326")
 }
 
-/// Writes JSON incidents (object, optional Point coordinates) as CSV rows of [`FIELDS`].
+/// Writes JSON incidents (object, optional geometry) as CSV rows of [`FIELDS`]. A value of
+/// the wrong type, an unknown key or a geometry that is not a Point leaves the row's
+/// `_problem` as `field` U+001F `reason`, for the reader to reject the row with.
 fn to_csv<'a>(
     items: impl Iterator<Item = (&'a serde_json::Value, Option<&'a serde_json::Value>)>,
 ) -> Result<Vec<u8>, BodyError> {
     let mut out = csv::Writer::from_writer(Vec::new());
     let err = |e: csv::Error| BodyError::Shape(e.to_string());
+    let problem_at = FIELDS.len() - 1;
     out.write_record(FIELDS).map_err(err)?;
-    for (item, point) in items {
+    for (item, geometry) in items {
         let mut row: Vec<String> = vec![String::new(); FIELDS.len()];
+        let problem = |row: &mut Vec<String>, field: &str, reason: String| {
+            if row[problem_at].is_empty() {
+                row[problem_at] = format!("{field}\u{1f}{reason}");
+            }
+        };
         match item.as_object() {
-            None => row[FIELDS.len() - 1] = format!("expected an object, got {item}"),
+            None => problem(&mut row, "(row)", format!("expected an incident object, got {}", kind_of(item))),
             Some(object) => {
                 for (key, value) in object {
                     match FIELDS.iter().position(|f| f == key && *f != "_problem") {
-                        Some(i) => row[i] = text_of(value),
+                        Some(i) => match text_of(key, value) {
+                            Ok(text) => row[i] = text,
+                            Err(reason) => problem(&mut row, key, reason),
+                        },
                         None => {
-                            row[FIELDS.len() - 1] = format!(
-                                "unknown field {key:?}; the schema has {}",
-                                FIELDS[..FIELDS.len() - 1].join(", ")
-                            );
+                            let known = FIELDS[..problem_at].join(", ");
+                            problem(&mut row, key, format!("unknown field; the schema has {known}"));
                         }
                     }
                 }
-                if let Some(coords) = point.and_then(|p| p.as_array()) {
-                    row[8] = coords.first().map(text_of).unwrap_or_default();
-                    row[9] = coords.get(1).map(text_of).unwrap_or_default();
+                match geometry {
+                    None | Some(serde_json::Value::Null) => {}
+                    Some(g) => match point_of(g) {
+                        Ok((lon, lat)) => {
+                            row[8] = lon;
+                            row[9] = lat;
+                        }
+                        Err(reason) => problem(&mut row, "geometry", reason),
+                    },
                 }
             }
         }
@@ -180,12 +202,58 @@ fn to_csv<'a>(
     out.into_inner().map_err(|e| BodyError::Shape(e.to_string()))
 }
 
-fn text_of(value: &serde_json::Value) -> String {
+/// The JSON type of a value, for messages.
+fn kind_of(value: &serde_json::Value) -> &'static str {
     match value {
-        serde_json::Value::Null => String::new(),
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Array(items) => items.iter().map(text_of).collect::<Vec<_>>().join(";"),
-        other => other.to_string(),
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// A schema field's text: numbers for the coordinates and the weight (or numeric text),
+/// text or a number for the reference, a list of strings or `;`-separated text for the
+/// flags, text for the rest; `null` is no value. Anything else is the wrong type.
+fn text_of(key: &str, value: &serde_json::Value) -> Result<String, String> {
+    use serde_json::Value;
+    let numeric = matches!(key, "lon" | "lat" | "easting" | "northing" | "weight");
+    match value {
+        Value::Null => Ok(String::new()),
+        Value::String(s) => Ok(s.clone()),
+        Value::Number(n) if numeric || key == "reference" => Ok(n.to_string()),
+        Value::Array(items) if key == "flags" => items
+            .iter()
+            .map(|item| {
+                item.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| format!("expected flag names (strings), found {}", kind_of(item)))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(|names| names.join(";")),
+        other => {
+            let wanted = match key {
+                _ if numeric => "a number",
+                "reference" => "a string or a number",
+                "flags" => "a list of flag names or text",
+                _ => "a string",
+            };
+            Err(format!("expected {wanted}, found {}", kind_of(other)))
+        }
+    }
+}
+
+/// The longitude and latitude of a GeoJSON Point geometry, as text.
+fn point_of(geometry: &serde_json::Value) -> Result<(String, String), String> {
+    let kind = geometry.get("type").and_then(|t| t.as_str()).unwrap_or("(no type)");
+    if kind != "Point" {
+        return Err(format!("expected a Point geometry, found {kind:?}"));
+    }
+    match geometry.get("coordinates").and_then(|c| c.as_array()).map(Vec::as_slice) {
+        Some([lon, lat, ..]) if lon.is_number() && lat.is_number() => Ok((lon.to_string(), lat.to_string())),
+        _ => Err("a Point's coordinates are [longitude, latitude] numbers".to_owned()),
     }
 }
 
@@ -193,6 +261,8 @@ fn text_of(value: &serde_json::Value) -> String {
 struct ApiReader {
     index: [Option<usize>; FIELDS.len()],
     width: usize,
+    /// The header's column names.
+    names: Vec<String>,
     source: String,
     batch: String,
     zone: Zone,
@@ -201,13 +271,19 @@ struct ApiReader {
 
 impl ApiReader {
     fn new(header: &csv::ByteRecord, batch: &Batch, zone: Zone) -> Result<Self, IngestError> {
-        let names: Vec<String> = header
-            .iter()
-            .map(|h| String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').to_owned())
-            .collect();
-        let mut index = [None; FIELDS.len()];
+        let names = header_names(header);
+        let mut index: [Option<usize>; FIELDS.len()] = [None; FIELDS.len()];
         for (i, name) in names.iter().enumerate() {
             match FIELDS.iter().position(|f| f.eq_ignore_ascii_case(name)) {
+                Some(k) if index[k].is_some() => {
+                    let first: usize = index[k].unwrap_or_default();
+                    return Err(IngestError::RepeatedColumn {
+                        path: "POST body".into(),
+                        column: names[first].clone(),
+                        first: first + 1,
+                        second: i + 1,
+                    });
+                }
                 Some(k) => index[k] = Some(i),
                 None => {
                     return Err(IngestError::Mapping {
@@ -226,6 +302,7 @@ impl ApiReader {
         Ok(Self {
             index,
             width: names.len(),
+            names,
             source: batch.source.clone(),
             batch: batch.batch.clone(),
             zone,
@@ -241,14 +318,13 @@ impl RowReader for ApiReader {
         transitions: &mut Transitions,
     ) -> Result<StoredRow, RowProblem> {
         if record.len() != self.width {
-            return Err(problem("(row)", format!("expected {} fields, found {}", self.width, record.len())));
+            return Err(problem("(row)", width_reason(self.width, record.len())));
         }
         let mut values: [&str; FIELDS.len()] = [""; FIELDS.len()];
         for (k, i) in self.index.iter().enumerate() {
             if let Some(i) = i {
                 let raw = record.get(*i).unwrap_or_default();
-                values[k] =
-                    std::str::from_utf8(raw).map_err(|_| problem(FIELDS[k], "not valid UTF-8"))?.trim();
+                values[k] = utf8_field(raw).map_err(|reason| problem(FIELDS[k], reason))?.trim();
             }
         }
         let [
@@ -268,7 +344,8 @@ impl RowReader for ApiReader {
             bad,
         ] = values;
         if !bad.is_empty() {
-            return Err(problem("(row)", bad));
+            let (field, reason) = bad.split_once('\u{1f}').unwrap_or(("(row)", bad));
+            return Err(problem(field, reason));
         }
         if category.is_empty() {
             return Err(problem("category", "empty: every incident needs a category"));
@@ -357,5 +434,9 @@ impl RowReader for ApiReader {
 
     fn projector(&self) -> &BngProjector {
         &self.projector
+    }
+
+    fn column_name(&self, i: usize) -> String {
+        self.names.get(i).cloned().unwrap_or_else(|| format!("column {}", i + 1))
     }
 }

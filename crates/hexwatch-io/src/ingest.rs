@@ -11,7 +11,7 @@ use rusqlite::params;
 use xxhash_rust::xxh3::xxh3_128;
 
 use crate::bng::BngProjector;
-use crate::police_uk::{Columns, RowProblem};
+use crate::police_uk::{Columns, HeaderProblem, RepeatedColumn, RowProblem};
 use crate::store::{Store, StoreError};
 use crate::time::Transitions;
 
@@ -83,6 +83,12 @@ pub struct Rejection {
     pub reason: String,
 }
 
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}: {}", self.line, self.field, self.reason)
+    }
+}
+
 /// What happened to every row of one file: `read == accepted + duplicates + rejected.len()`.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct IngestReport {
@@ -129,6 +135,12 @@ impl IngestReport {
 }
 
 impl IngestReport {
+    /// One line per rejection naming the file, line and field:
+    /// `2025-01-dorset-street.csv: line 4: Latitude: 123 out of range [-90, 90]`.
+    pub fn rejection_messages(&self) -> impl Iterator<Item = String> + '_ {
+        self.rejected.iter().map(|r| format!("{}: {r}", self.file.display()))
+    }
+
     /// Whether the counts add up (checked before every report is returned).
     #[must_use]
     pub fn adds_up(&self) -> bool {
@@ -162,6 +174,18 @@ pub enum IngestError {
         /// The column's name.
         column: &'static str,
     },
+    /// A column the reader uses appears twice in the header: which to read is ambiguous.
+    #[error("{}: line 1: the header has column {column:?} twice (columns {first} and {second}): which one to read is ambiguous; rename or remove one", path.display())]
+    RepeatedColumn {
+        /// The file.
+        path: PathBuf,
+        /// The column's name as written first.
+        column: String,
+        /// Its first position, 1 = the first column.
+        first: usize,
+        /// Its second position.
+        second: usize,
+    },
     /// A column mapping is unreadable, inconsistent or names a column the header lacks.
     #[error("{}: mapping: {reason}", path.display())]
     Mapping {
@@ -183,6 +207,12 @@ pub enum IngestError {
     Store(#[from] StoreError),
 }
 
+impl IngestError {
+    pub(crate) fn repeated(path: &Path, r: RepeatedColumn) -> Self {
+        Self::RepeatedColumn { path: path.into(), column: r.name, first: r.first, second: r.second }
+    }
+}
+
 /// Counts bytes read from the file, so progress can be shown for gzip input too.
 struct Counting<R> {
     inner: R,
@@ -200,13 +230,84 @@ impl<R: Read> Read for Counting<R> {
 /// Bytes of the file read so far, shared with the reader chain.
 type ByteCounter = std::rc::Rc<std::cell::Cell<u64>>;
 
-/// An opened input: decompressed text, file size, bytes read so far, and whether its
-/// first line ends in CRLF.
+/// Where each line that holds something starts, as (byte offset, line number): filled as
+/// the CSV reader pulls the text through a [`LineTap`], drained as records are numbered.
+///
+/// The CSV reader's own line count cannot number rows: a record's position is the byte
+/// after the previous record's terminator, before any blank lines (which it skips without
+/// counting) and, in CRLF files, before the terminator's `\n`. A record's line is that of
+/// the first line with content at or after its position.
+#[derive(Debug)]
+struct LineStarts {
+    starts: std::collections::VecDeque<(u64, u64)>,
+    offset: u64,
+    line: u64,
+    at_line_start: bool,
+}
+
+impl LineStarts {
+    fn new() -> Self {
+        Self { starts: std::collections::VecDeque::new(), offset: 0, line: 1, at_line_start: true }
+    }
+
+    fn scan(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            if self.at_line_start && b != b'\n' && b != b'\r' {
+                self.starts.push_back((self.offset, self.line));
+                self.at_line_start = false;
+            }
+            if b == b'\n' {
+                self.line += 1;
+                self.at_line_start = true;
+            }
+            self.offset += 1;
+        }
+    }
+
+    /// The line number of the first line with content starting at or after `byte`.
+    fn line_at(&mut self, byte: u64) -> Option<u64> {
+        while self.starts.front().is_some_and(|(offset, _)| *offset < byte) {
+            self.starts.pop_front();
+        }
+        self.starts.front().map(|(_, line)| *line)
+    }
+}
+
+/// The line starts, shared between the reader chain and the ingest loop.
+type SharedLines = std::rc::Rc<std::cell::RefCell<LineStarts>>;
+
+/// Records the line starts of the text read through it.
+struct LineTap<R> {
+    inner: R,
+    lines: SharedLines,
+}
+
+impl<R: Read> Read for LineTap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.lines.borrow_mut().scan(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// An opened input: decompressed text (with its line starts), file size and bytes read
+/// so far.
 pub(crate) struct Opened {
     reader: Box<dyn Read>,
     size: u64,
     count: ByteCounter,
-    crlf: bool,
+    lines: SharedLines,
+    /// Number rows by record (header = 1, first row = 2) instead of by physical line: for
+    /// CSV converted from JSON, whose strings may hold newlines.
+    by_record: bool,
+}
+
+impl Opened {
+    fn new(text: impl Read + 'static, size: u64, count: ByteCounter, by_record: bool) -> Self {
+        let lines = std::rc::Rc::new(std::cell::RefCell::new(LineStarts::new()));
+        let reader = Box::new(LineTap { inner: text, lines: lines.clone() });
+        Self { reader, size, count, lines, by_record }
+    }
 }
 
 /// Opens a file as plain text or gzip (by its magic bytes).
@@ -219,11 +320,8 @@ pub(crate) fn open(path: &Path) -> Result<Opened, IngestError> {
     let is_gzip = reader.fill_buf().map_err(io)?.starts_with(&[0x1f, 0x8b]);
     let reader: Box<dyn Read> =
         if is_gzip { Box::new(flate2::read::MultiGzDecoder::new(reader)) } else { Box::new(reader) };
-    let mut text = BufReader::new(reader);
-    // A truncated or corrupt start is reported by the CSV reader below, with its line.
-    let head = text.fill_buf().unwrap_or_default();
-    let crlf = head.iter().position(|&b| b == b'\n').is_some_and(|i| i > 0 && head[i - 1] == b'\r');
-    Ok(Opened { reader: Box::new(text), size: total, count, crlf })
+    // A truncated or corrupt start is reported by the CSV reader, with its line.
+    Ok(Opened::new(reader, total, count, false))
 }
 
 /// Reads one data.police.uk street CSV (plain or gzip, detected by content) into `store`.
@@ -316,7 +414,7 @@ pub fn ingest_path(
         let damage = member.read_to_end(&mut bytes).err();
         drop(member);
         let label = PathBuf::from(format!("{}!{name}", path.display()));
-        let opened = open_bytes(bytes);
+        let opened = open_bytes(bytes, false);
         let mut report = ingest_opened(store, &label, opened, options, &mut |_, _| {})?;
         if let (Some(e), None) = (damage, &report.stopped_early) {
             report.stopped_early = Some(format!("the archive member is damaged: {e}"));
@@ -327,12 +425,12 @@ pub fn ingest_path(
     Ok(PathIngest { reports, skipped })
 }
 
-/// Decompressed bytes of an archive member as an opened input.
-pub(crate) fn open_bytes(bytes: Vec<u8>) -> Opened {
+/// Bytes in memory (an archive member, a posted body) as an opened input; `by_record`
+/// numbers rows by record rather than by line (see [`Opened`]).
+pub(crate) fn open_bytes(bytes: Vec<u8>, by_record: bool) -> Opened {
     let size = bytes.len() as u64;
-    let crlf = bytes.iter().position(|&b| b == b'\n').is_some_and(|i| i > 0 && bytes[i - 1] == b'\r');
     let count = std::rc::Rc::new(std::cell::Cell::new(size));
-    Opened { reader: Box::new(std::io::Cursor::new(bytes)), size, count, crlf }
+    Opened::new(std::io::Cursor::new(bytes), size, count, by_record)
 }
 
 /// One validated row ready to store, from any reader.
@@ -381,18 +479,28 @@ pub(crate) trait RowReader {
 
     /// The projector of the metres this source is stored in.
     fn projector(&self) -> &BngProjector;
+
+    /// The header's name of column `i` (0 = first), for rejections.
+    fn column_name(&self, i: usize) -> String;
 }
+
+/// Longest row accepted, in bytes: police.uk rows are about 200 bytes and partner rows with
+/// free text a few kB; a longer row is a broken file (an unclosed quote swallowing the rest
+/// of the file) or not incident data, and is rejected rather than stored.
+pub const MAX_ROW_BYTES: usize = 64 * 1024;
 
 /// police.uk street rows.
 struct PoliceUkReader {
     columns: Columns,
     extent: Bounds,
     projector: BngProjector,
+    /// Later months are in the future.
+    latest: YearMonth,
 }
 
 impl RowReader for PoliceUkReader {
     fn read(&mut self, record: &csv::ByteRecord, _: &mut Transitions) -> Result<StoredRow, RowProblem> {
-        let row = self.columns.parse(record, &self.extent)?;
+        let row = self.columns.parse(record, &self.extent, self.latest)?;
         Ok(StoredRow {
             partition: format!("{SOURCE}|{}|{}", row.force, row.month),
             content: row.content,
@@ -426,6 +534,10 @@ impl RowReader for PoliceUkReader {
     fn projector(&self) -> &BngProjector {
         &self.projector
     }
+
+    fn column_name(&self, i: usize) -> String {
+        self.columns.names().get(i).cloned().unwrap_or_else(|| format!("column {}", i + 1))
+    }
 }
 
 /// Reads one opened CSV into the store (see [`ingest_file`]); `path` names it in reports.
@@ -438,9 +550,16 @@ fn ingest_opened(
 ) -> Result<IngestReport, IngestError> {
     let extent = options.extent;
     ingest_records(store, path, opened, options.replace, progress, &mut |header| {
-        let columns = Columns::from_header(header)
-            .map_err(|column| IngestError::MissingColumn { path: path.into(), column })?;
-        Ok(Box::new(PoliceUkReader { columns, extent, projector: BngProjector::new() }))
+        let columns = Columns::from_header(header).map_err(|problem| match problem {
+            HeaderProblem::Missing(column) => IngestError::MissingColumn { path: path.into(), column },
+            HeaderProblem::Repeated(r) => IngestError::repeated(path, r),
+        })?;
+        Ok(Box::new(PoliceUkReader {
+            columns,
+            extent,
+            projector: BngProjector::new(),
+            latest: crate::time::latest_month(),
+        }))
     })
 }
 
@@ -457,7 +576,7 @@ pub(crate) fn ingest_records(
     progress: &mut dyn FnMut(u64, u64),
     make_reader: &mut MakeReader<'_>,
 ) -> Result<IngestReport, IngestError> {
-    let Opened { reader, size: total, count, crlf } = opened;
+    let Opened { reader, size: total, count, lines, by_record } = opened;
     let mut csv = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(reader);
     let mut record = csv::ByteRecord::new();
     let io = |e: csv::Error| IngestError::Io { path: path.into(), cause: std::io::Error::other(e) };
@@ -485,7 +604,10 @@ pub(crate) fn ingest_records(
     let mut transitions = Transitions::default();
     let store_path = store.path().to_path_buf();
     let sql = |cause| IngestError::Store(StoreError::Sqlite { path: store_path.clone(), cause });
-    let tx = store.conn.transaction().map_err(sql)?;
+    // IMMEDIATE: take the write lock before reading anything, so that a concurrent ingest
+    // (another process, or the server's POST) waits for this one (the store's busy timeout)
+    // instead of failing on a snapshot that a commit made stale.
+    let tx = store.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(sql)?;
     tx.execute("INSERT INTO ingests (file) VALUES (?1)", [path.display().to_string()]).map_err(sql)?;
     let ingest_id = tx.last_insert_rowid();
     // Ordinal of each (partition, content) seen so far in this file; identities per partition.
@@ -516,18 +638,44 @@ pub(crate) fn ingest_records(
                     break;
                 }
             }
-            // The record's start line. On CRLF files the csv crate consumes a record's '\n'
-            // only when it reads the next one, so its line count lags by one there.
-            let line = record.position().map_or(last_line + 1, |p| p.line() + u64::from(crlf));
+            let line = if by_record {
+                last_line + 1
+            } else {
+                record.position().and_then(|p| lines.borrow_mut().line_at(p.byte())).unwrap_or(last_line + 1)
+            };
             last_line = line;
             report.read += 1;
             if report.read.is_multiple_of(4096) {
                 progress(count.get(), total);
             }
+            if record.as_slice().len() > MAX_ROW_BYTES {
+                let (i, longest) =
+                    record.iter().enumerate().max_by_key(|(_, f)| f.len()).unwrap_or((0, &[][..]));
+                report.rejected.push(Rejection {
+                    line,
+                    field: rows.column_name(i),
+                    reason: format!(
+                        "the row is {} bytes long ({} in this field); rows are limited to {MAX_ROW_BYTES} bytes \
+                         (an unclosed quote?)",
+                        record.as_slice().len(),
+                        longest.len()
+                    ),
+                });
+                continue;
+            }
             let row = match rows.read(&record, &mut transitions) {
                 Ok(row) => row,
                 Err(p) => {
-                    report.rejected.push(Rejection { line, field: p.field, reason: p.reason });
+                    // Quoted line breaks make a row span lines: say which, so that rows an
+                    // unclosed quote swallowed are not lost from sight.
+                    let breaks = record.as_slice().iter().filter(|b| **b == b'\n').count() as u64;
+                    let reason = if breaks > 0 && !by_record {
+                        let hint = if p.field == "(row)" { " (an unclosed quote?)" } else { "" };
+                        format!("{}; the row spans lines {line} to {}{hint}", p.reason, line + breaks)
+                    } else {
+                        p.reason
+                    };
+                    report.rejected.push(Rejection { line, field: p.field, reason });
                     continue;
                 }
             };

@@ -50,11 +50,13 @@ pub use custom_areas::{
 };
 pub use evaluation_io::{backtest_inputs, evaluation_chart_svg};
 pub use geojson_out::hotspots_geojson;
-pub use ingest::{IngestError, IngestOptions, IngestReport, PathIngest, Rejection, ingest_file, ingest_path};
+pub use ingest::{
+    IngestError, IngestOptions, IngestReport, MAX_ROW_BYTES, PathIngest, Rejection, ingest_file, ingest_path,
+};
 pub use mapping::{ColumnMap, FlagMap, Mapping, TimeMap, ingest_mapped};
 pub use patrol_out::{busiest_hours, patrol_csv, patrol_geojson, patrol_sheet_html, patrol_svg};
 pub use raster_out::{RasterError, write_density_geotiff};
 pub use stats_out::{class_counts, ranked_cells, stat_properties, stats_csv, stats_geojson};
-pub use store::{SCHEMA_VERSION, Store, StoreError, StoreSummary};
+pub use store::{BUSY_TIMEOUT, SCHEMA_VERSION, Store, StoreError, StoreSummary};
 pub use tables_out::{WardRow, cells_csv, wards_csv};
 pub use wards::{BoundarySet, WardSet, WardSetError, outlines};

@@ -40,7 +40,7 @@ use hexwatch_core::{Bounds, TimePrecision};
 
 use crate::bng::BngProjector;
 use crate::ingest::{IngestError, IngestOptions, IngestReport, RowReader, StoredRow, ingest_records, open};
-use crate::police_uk::{RowProblem, coordinate, problem, trimmed_fields};
+use crate::police_uk::{RowProblem, coordinate, find_column, header_names, problem, trimmed_fields};
 use crate::store::Store;
 use crate::time::{Transitions, Zone};
 
@@ -261,10 +261,7 @@ struct MappedReader {
 
 impl MappedReader {
     fn new(mapping: &Mapping, header: &csv::ByteRecord, path: &Path) -> Result<Self, IngestError> {
-        let names: Vec<String> = header
-            .iter()
-            .map(|h| String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').to_owned())
-            .collect();
+        let names = header_names(header);
         let missing = |key: &str, column: &str| IngestError::Mapping {
             path: PathBuf::from(path),
             reason: format!(
@@ -276,7 +273,9 @@ impl MappedReader {
             column
                 .as_ref()
                 .map(|c| {
-                    names.iter().position(|n| n.eq_ignore_ascii_case(c.trim())).ok_or_else(|| missing(key, c))
+                    find_column(&names, c)
+                        .map_err(|r| IngestError::repeated(path, r))?
+                        .ok_or_else(|| missing(key, c))
                 })
                 .transpose()
         };
@@ -464,5 +463,9 @@ impl RowReader for MappedReader {
 
     fn projector(&self) -> &BngProjector {
         &self.projector
+    }
+
+    fn column_name(&self, i: usize) -> String {
+        self.column(i).to_owned()
     }
 }

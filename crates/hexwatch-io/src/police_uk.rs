@@ -30,29 +30,75 @@ pub(crate) struct Columns {
     context: Option<usize>,
 }
 
+/// Why a header cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum HeaderProblem {
+    /// A required column is missing.
+    Missing(&'static str),
+    /// A column the reader uses appears more than once: which to read is ambiguous.
+    Repeated(RepeatedColumn),
+}
+
+/// A column name that appears twice in a header, with both positions (1 = first column).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RepeatedColumn {
+    pub(crate) name: String,
+    pub(crate) first: usize,
+    pub(crate) second: usize,
+}
+
+impl std::fmt::Display for RepeatedColumn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "line 1: the header has column {:?} twice (columns {} and {}): which one to read is ambiguous",
+            self.name, self.first, self.second
+        )
+    }
+}
+
+/// Header names as written: BOM and surrounding spaces removed, not-UTF-8 bytes replaced.
+pub(crate) fn header_names(header: &ByteRecord) -> Vec<String> {
+    header
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').trim().to_owned())
+        .collect()
+}
+
+/// The position of `name` in `names` (case-insensitive), or `Err` when it appears twice.
+pub(crate) fn find_column(names: &[String], name: &str) -> Result<Option<usize>, RepeatedColumn> {
+    let mut hits =
+        names.iter().enumerate().filter(|(_, n)| n.eq_ignore_ascii_case(name.trim())).map(|(i, _)| i);
+    let first = hits.next();
+    match (first, hits.next()) {
+        (Some(first), Some(second)) => {
+            Err(RepeatedColumn { name: names[first].clone(), first: first + 1, second: second + 1 })
+        }
+        _ => Ok(first),
+    }
+}
+
 impl Columns {
-    /// Maps a header; `Err(name)` names the first required column that is missing.
-    pub(crate) fn from_header(header: &ByteRecord) -> Result<Self, &'static str> {
-        let names: Vec<String> = header
-            .iter()
-            .map(|h| String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').to_owned())
-            .collect();
-        let find = |name: &str| names.iter().position(|n| n.eq_ignore_ascii_case(name));
-        let need = |name: &'static str| find(name).ok_or(name);
+    /// Maps a header; `Err` names the first required column that is missing, or a column
+    /// that appears twice.
+    pub(crate) fn from_header(header: &ByteRecord) -> Result<Self, HeaderProblem> {
+        let names = header_names(header);
+        let find = |name: &str| find_column(&names, name).map_err(HeaderProblem::Repeated);
+        let need = |name: &'static str| find(name)?.ok_or(HeaderProblem::Missing(name));
         Ok(Self {
             names: names.clone(),
-            crime_id: find("Crime ID"),
+            crime_id: find("Crime ID")?,
             month: need(REQUIRED[0])?,
             reported_by: need(REQUIRED[1])?,
-            falls_within: find("Falls within"),
+            falls_within: find("Falls within")?,
             longitude: need(REQUIRED[2])?,
             latitude: need(REQUIRED[3])?,
-            location: find("Location"),
-            lsoa_code: find("LSOA code"),
-            lsoa_name: find("LSOA name"),
+            location: find("Location")?,
+            lsoa_code: find("LSOA code")?,
+            lsoa_name: find("LSOA name")?,
             crime_type: need(REQUIRED[4])?,
-            outcome: find("Last outcome category"),
-            context: find("Context"),
+            outcome: find("Last outcome category")?,
+            context: find("Context")?,
         })
     }
 }
@@ -90,21 +136,41 @@ pub(crate) fn trimmed_fields<'r>(
     names: &[String],
 ) -> Result<Vec<&'r str>, RowProblem> {
     if record.len() != names.len() {
-        return Err(problem(
-            "(row)",
-            format!("expected {} fields as in the header, found {}", names.len(), record.len()),
-        ));
+        return Err(problem("(row)", width_reason(names.len(), record.len())));
     }
     record
         .iter()
         .enumerate()
         .map(|(i, raw)| {
-            std::str::from_utf8(raw).map(str::trim).map_err(|e| {
+            utf8_field(raw).map(str::trim).map_err(|reason| {
                 let column = names.get(i).cloned().unwrap_or_else(|| format!("column {}", i + 1));
-                problem(&column, format!("not valid UTF-8 after byte {} of the field", e.valid_up_to()))
+                problem(&column, reason)
             })
         })
         .collect()
+}
+
+/// Why a row of `found` fields does not fit a header of `expected` columns.
+pub(crate) fn width_reason(expected: usize, found: usize) -> String {
+    let hint = if found > expected {
+        "an unquoted comma inside a field, or a value with no column in the header?"
+    } else {
+        "a row cut short, or a missing comma?"
+    };
+    format!("expected {expected} fields as in the header, found {found} ({hint})")
+}
+
+/// A field as UTF-8, or a reason naming the first bad byte and where it is.
+pub(crate) fn utf8_field(raw: &[u8]) -> Result<&str, String> {
+    std::str::from_utf8(raw).map_err(|e| {
+        let at = e.valid_up_to();
+        format!(
+            "not valid UTF-8: byte 0x{:02X} at byte {} of the field (is the file in another encoding, e.g. \
+             Windows-1252? save it as UTF-8)",
+            raw.get(at).copied().unwrap_or_default(),
+            at + 1
+        )
+    })
 }
 
 pub(crate) fn problem(field: &str, reason: impl Into<String>) -> RowProblem {
@@ -112,12 +178,27 @@ pub(crate) fn problem(field: &str, reason: impl Into<String>) -> RowProblem {
 }
 
 impl Columns {
+    /// The header's column names as written.
+    pub(crate) fn names(&self) -> &[String] {
+        &self.names
+    }
+
     /// Validates one record. Coordinates are range-checked here (h3o would accept a
     /// latitude of 123) and never clamped.
-    pub(crate) fn parse(&self, record: &ByteRecord, extent: &Bounds) -> Result<Row, RowProblem> {
+    ///
+    /// A month after `latest` (the month of the ingest) is in the future: rejected.
+    pub(crate) fn parse(
+        &self,
+        record: &ByteRecord,
+        extent: &Bounds,
+        latest: YearMonth,
+    ) -> Result<Row, RowProblem> {
         let fields = trimmed_fields(record, &self.names)?;
         let opt = |i: Option<usize>| i.map(|i| fields[i]).filter(|s| !s.is_empty()).map(str::to_owned);
         let month: YearMonth = fields[self.month].parse().map_err(|e| problem("Month", format!("{e}")))?;
+        if month > latest {
+            return Err(problem("Month", format!("{month} is in the future (it is now {latest})")));
+        }
         let force = fields[self.reported_by];
         if force.is_empty() {
             return Err(problem("Reported by", "empty: the force is needed for the identity partition"));
@@ -185,7 +266,11 @@ mod tests {
     }
 
     fn parse(line: &str) -> Result<Row, RowProblem> {
-        Columns::from_header(&rec(HEADER)).unwrap().parse(&rec(line), &Bounds::UNITED_KINGDOM)
+        Columns::from_header(&rec(HEADER)).unwrap().parse(
+            &rec(line),
+            &Bounds::UNITED_KINGDOM,
+            YearMonth::new(2026, 11).unwrap(),
+        )
     }
 
     #[test]
@@ -228,6 +313,34 @@ mod tests {
     #[test]
     fn names_the_missing_required_column() {
         let header = rec("Crime ID,Month,Reported by,Falls within,Longitude,Location,Crime type");
-        assert_eq!(Columns::from_header(&header).unwrap_err(), "Latitude");
+        assert_eq!(Columns::from_header(&header).unwrap_err(), HeaderProblem::Missing("Latitude"));
+    }
+
+    #[test]
+    fn refuses_a_header_with_a_used_column_twice() {
+        let header = rec("Crime ID,Month,Reported by,Longitude,Latitude,Crime type,month");
+        let HeaderProblem::Repeated(r) = Columns::from_header(&header).unwrap_err() else {
+            panic!("a repeated column")
+        };
+        assert_eq!((r.name.as_str(), r.first, r.second), ("Month", 2, 7));
+        assert!(r.to_string().contains("line 1: the header has column \"Month\" twice"), "{r}");
+    }
+
+    #[test]
+    fn rejects_future_months_and_names_bad_bytes() {
+        let future = parse(",2026-12,Dorset Police,Dorset Police,-1.9,50.7,x,,,Drugs,,").unwrap_err();
+        assert_eq!(future.field, "Month");
+        assert!(future.reason.contains("2026-12 is in the future (it is now 2026-11)"), "{}", future.reason);
+        assert!(parse(",2026-11,Dorset Police,Dorset Police,-1.9,50.7,x,,,Drugs,,").is_ok());
+        let mut latin1 = rec(",2025-01,Dorset Police,Dorset Police,-1.9,50.7,Caf\u{e9},,,Drugs,,");
+        let mut fields: Vec<Vec<u8>> = latin1.iter().map(<[u8]>::to_vec).collect();
+        fields[6] = b"Caf\xe9".to_vec();
+        latin1 = ByteRecord::from(fields);
+        let p = Columns::from_header(&rec(HEADER))
+            .unwrap()
+            .parse(&latin1, &Bounds::UNITED_KINGDOM, YearMonth::new(2026, 11).unwrap())
+            .unwrap_err();
+        assert_eq!(p.field, "Location");
+        assert!(p.reason.contains("byte 0xE9 at byte 4 of the field"), "{}", p.reason);
     }
 }

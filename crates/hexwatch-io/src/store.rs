@@ -11,6 +11,11 @@ use rusqlite::{Connection, OptionalExtension};
 /// The schema version this build writes (`PRAGMA user_version`).
 pub const SCHEMA_VERSION: u32 = 4;
 
+/// How long a connection waits for another writer before giving up: one file's or one
+/// batch's transaction (a Dorset month is about a second in a release build; the 148,636
+/// Chicago rows about half a minute in a debug build), with room to spare.
+pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+
 /// Migrations in order: `MIGRATIONS[i]` takes a store from version `i` to `i + 1`.
 const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
     r"
@@ -213,6 +218,9 @@ impl Store {
         // POSTs); only an OS crash or power loss could drop the last commits, and never
         // corrupt the store. FULL would fsync every commit for that last case, at a cost to
         // ingest that partnership data (re-sendable batches, republished files) does not need.
+        // Another writer (a second `hexwatch ingest`, the server's POST) holds the lock for
+        // the length of one file or batch: wait for it rather than fail.
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
         conn.pragma_update(None, "journal_mode", "WAL").map_err(sql)?;
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(sql)?;
         conn.pragma_update(None, "foreign_keys", true).map_err(sql)?;
@@ -220,11 +228,16 @@ impl Store {
         if found > SCHEMA_VERSION {
             return Err(StoreError::TooNew { path, found, supported: SCHEMA_VERSION });
         }
-        for (from, migration) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-            let tx = conn.transaction().map_err(sql)?;
-            tx.execute_batch(migration).map_err(sql)?;
-            tx.pragma_update(None, "user_version", u32::try_from(from + 1).unwrap_or(u32::MAX))
-                .map_err(sql)?;
+        if found < SCHEMA_VERSION {
+            // Under the write lock, and reading the version again: two processes opening a
+            // new store at once must not both run the first migration.
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(sql)?;
+            let found: u32 = tx.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(sql)?;
+            for (from, migration) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+                tx.execute_batch(migration).map_err(sql)?;
+                tx.pragma_update(None, "user_version", u32::try_from(from + 1).unwrap_or(u32::MAX))
+                    .map_err(sql)?;
+            }
             tx.commit().map_err(sql)?;
         }
         Ok(Self { conn, path })

@@ -35,11 +35,26 @@ pub(crate) struct IncidentTime {
     pub(crate) end_utc: Option<String>,
 }
 
+/// How far past the moment of ingest an incident's start may lie before it is rejected
+/// as in the future: the clock of a sending system may run a little ahead of ours.
+pub(crate) const CLOCK_SKEW_ALLOWED: SignedDuration = SignedDuration::from_mins(15);
+
+/// The latest month an incident can be in now: the current month where it is latest on
+/// Earth (UTC+14), so that no time zone's current month is taken for a future one.
+pub(crate) fn latest_month() -> YearMonth {
+    let zoned = Timestamp::now().to_zoned_datetime(TimeZone::fixed(jiff::tz::offset(14)));
+    YearMonth::new(i32::from(zoned.year()), u32::from(zoned.month().unsigned_abs()))
+        .unwrap_or_else(|_| YearMonth::new(2999, 12).expect("2999-12 is a valid month"))
+}
+
 /// A time zone for reading incident times.
 #[derive(Debug, Clone)]
 pub(crate) struct Zone {
     tz: TimeZone,
     name: String,
+    /// When the zone was made for an ingest: starts after it plus [`CLOCK_SKEW_ALLOWED`]
+    /// are in the future, rejected.
+    now: Timestamp,
 }
 
 /// One end of a time: its local wall clock and UTC instant.
@@ -54,7 +69,7 @@ impl Zone {
     /// tz database.
     pub(crate) fn new(name: &str) -> Result<Self, String> {
         let tz = TimeZone::get(name).map_err(|e| format!("unknown time zone {name:?}: {e}"))?;
-        Ok(Self { tz, name: name.to_owned() })
+        Ok(Self { tz, name: name.to_owned(), now: Timestamp::now() })
     }
 
     /// The zone's name.
@@ -104,7 +119,7 @@ impl Zone {
         let m = self.moment(text, format, seen)?;
         let local = truncate(m.local, precision);
         let start = if local == m.local { m } else { self.civil(local, &mut Transitions::default())? };
-        incident_time(start, None, precision)
+        self.incident_time(start, None, precision)
     }
 
     /// A date column (an instant's date in this zone when it carries an offset, as
@@ -119,7 +134,7 @@ impl Zone {
         let date: Date = self.moment(date_text, format, &mut Transitions::default())?.local.date();
         let Some(h) = hour_text.map(str::trim) else {
             let start = self.civil(date.to_datetime(Time::midnight()), seen)?;
-            return incident_time(start, None, TimePrecision::Day);
+            return self.incident_time(start, None, TimePrecision::Day);
         };
         let hour: i8 = h
             .parse()
@@ -128,7 +143,7 @@ impl Zone {
             .ok_or_else(|| format!("hour {h:?} is not 0–23"))?;
         let time = Time::new(hour, 0, 0, 0).map_err(|e| e.to_string())?;
         let start = self.civil(date.to_datetime(time), seen)?;
-        incident_time(start, None, TimePrecision::Hour)
+        self.incident_time(start, None, TimePrecision::Hour)
     }
 
     /// A from–to window; the end must not precede the start. Equal ends are an instant.
@@ -151,7 +166,7 @@ impl Zone {
         } else {
             self.civil(from_local, &mut Transitions::default())?
         };
-        incident_time(start, (to.utc > from.utc).then_some(to), precision)
+        self.incident_time(start, (to.utc > from.utc).then_some(to), precision)
     }
 }
 
@@ -212,6 +227,25 @@ impl Zone {
                 (end.utc > start.utc).then_some(end)
             }
         };
+        self.incident_time(start, end, precision)
+    }
+
+    /// The stored time of a start and optional end, or why it is refused: a start after
+    /// the moment of ingest (plus [`CLOCK_SKEW_ALLOWED`]) is in the future.
+    fn incident_time(
+        &self,
+        start: Moment,
+        end: Option<Moment>,
+        precision: TimePrecision,
+    ) -> Result<IncidentTime, String> {
+        if start.utc.duration_since(self.now) > CLOCK_SKEW_ALLOWED {
+            return Err(format!(
+                "{} ({}) is in the future: after the time of ingest, {}",
+                start.local.strftime(LOCAL_FORMAT),
+                start.utc,
+                self.now.round(jiff::Unit::Second).unwrap_or(self.now)
+            ));
+        }
         incident_time(start, end, precision)
     }
 }
@@ -348,5 +382,17 @@ mod tests {
             .is_err()
         );
         assert_eq!(zone.name(), "Europe/London");
+    }
+
+    #[test]
+    fn future_starts_are_refused() {
+        let zone = Zone::new("Europe/London").unwrap();
+        let mut seen = Transitions::default();
+        let err =
+            zone.point("2099-01-01 10:00", "%Y-%m-%d %H:%M", TimePrecision::Minute, &mut seen).unwrap_err();
+        assert!(err.starts_with("2099-01-01T10:00 (2099-01-01T10:00:00Z) is in the future"), "{err}");
+        assert!(zone.flexible("2099-01", None, None, &mut seen).unwrap_err().contains("in the future"));
+        assert!(zone.flexible("2025-01", None, None, &mut seen).is_ok());
+        assert!(latest_month() >= YearMonth::new(2026, 11).unwrap());
     }
 }

@@ -22,14 +22,19 @@
 //! `custom:<set>/<name>`), `res`.
 
 mod error;
+mod limits;
 mod query;
 mod routes;
 mod state;
 
 pub use error::ApiError;
+pub use limits::{
+    Limits, MAX_PARAMETER_BYTES, MAX_PARAMETERS, MAX_PATH_BYTES, MAX_SMALL_BODY_BYTES,
+    content_security_policy,
+};
 pub use query::{Selection, parse_selection};
 pub use routes::router;
 pub use state::{
-    AppState, DEFAULT_ATTRIBUTION, DEFAULT_LSOA_TOLERANCE_M, ServerConfig, ServerEvent, StateError,
-    WriteToken,
+    AppState, DEFAULT_ATTRIBUTION, DEFAULT_LSOA_TOLERANCE_M, MAX_DENSITY_CELLS, ServerConfig, ServerEvent,
+    StateError, WriteToken,
 };

@@ -55,6 +55,8 @@ pub struct ServerConfig {
     /// What the alerts watch (cells at resolution 9 for ASB and violence, and ward ×
     /// category, by default).
     pub alerts: hexwatch_io::AlertSettings,
+    /// Body size, request time and concurrent expensive computations.
+    pub limits: crate::limits::Limits,
 }
 
 /// A secret bearer token: compared in constant time, never printed (`Debug` shows `***`).
@@ -160,6 +162,7 @@ impl ServerConfig {
             basemap_style_url: None,
             write_token: None,
             alerts: hexwatch_io::AlertSettings::default(),
+            limits: crate::limits::Limits::default(),
         }
     }
 }
@@ -335,6 +338,8 @@ pub(crate) struct Inner {
     pub(crate) events: EventLog,
     /// One write at a time (SQLite takes one writer; the reload follows each).
     pub(crate) write_lock: std::sync::Mutex<()>,
+    /// Admission to expensive computations.
+    pub(crate) expensive: crate::limits::ExpensiveGate,
 }
 
 /// Cell statistics with an R-tree over the cells' bounding boxes (degrees), for tiles.
@@ -362,6 +367,7 @@ impl AppState {
     pub fn load(config: ServerConfig) -> Result<Self, StateError> {
         let outlines = config.wards.as_ref().map(|w| geojson::GeoJson::from(w.outlines.clone()).to_string());
         let snapshot = load_snapshot(&config)?;
+        let config_limits = config.limits;
         let inner = Inner {
             config,
             outlines,
@@ -379,6 +385,7 @@ impl AppState {
             projector: hexwatch_io::BngProjector::new(),
             events: EventLog::new(),
             write_lock: std::sync::Mutex::new(()),
+            expensive: crate::limits::ExpensiveGate::new(&config_limits),
         };
         let state = Self(Arc::new(inner));
         // Alerts of the data as loaded (new ones since the last run are recorded as open).
@@ -580,6 +587,9 @@ impl AppState {
 
     /// The bandwidth and grid the density surface of `selection` uses (cheap: no kernel
     /// sums), or `None` when no incident matches.
+    ///
+    /// # Errors
+    /// 400 naming `cell_size_m` when the grid would exceed [`MAX_DENSITY_CELLS`].
     pub(crate) fn density_spec(
         &self,
         snapshot: &Snapshot,
@@ -588,14 +598,20 @@ impl AppState {
         kernel: Kernel,
         bandwidth_m: Option<f64>,
         cell_size_m: Option<f64>,
-    ) -> Option<(f64, GridSpec)> {
-        grid_of(&*self.density_model(snapshot, role, selection, kernel, bandwidth_m)?, cell_size_m)
+    ) -> Result<Option<(f64, GridSpec)>, ApiError> {
+        match self.density_model(snapshot, role, selection, kernel, bandwidth_m) {
+            None => Ok(None),
+            Some(model) => grid_of(&model, cell_size_m),
+        }
     }
 
     /// The kernel density surface of `selection` (see [`Self::density_model`]): cell size
     /// given or the points' shorter extent side ÷ 250, over the points' extent grown by the
     /// bandwidth; cells outside the area filter's areas are NoData. `None` when no incident
     /// matches.
+    ///
+    /// # Errors
+    /// 400 naming `cell_size_m` when the grid would exceed [`MAX_DENSITY_CELLS`].
     pub(crate) fn density(
         &self,
         snapshot: &Snapshot,
@@ -604,29 +620,28 @@ impl AppState {
         kernel: Kernel,
         bandwidth_m: Option<f64>,
         cell_size_m: Option<f64>,
-    ) -> Option<Arc<DensitySurface>> {
+    ) -> Result<Option<Arc<DensitySurface>>, ApiError> {
+        let Some(model) = self.density_model(snapshot, role, selection, kernel, bandwidth_m) else {
+            return Ok(None);
+        };
+        let Some((h, spec)) = grid_of(&model, cell_size_m)? else { return Ok(None) };
         let key = AggregateKey::of(snapshot, role, selection, 0);
         let settings = format!("{kernel:?};{bandwidth_m:?};{cell_size_m:?}");
-        self.0
-            .densities
-            .try_get_with((key, settings), || {
-                let model = self.density_model(snapshot, role, selection, kernel, bandwidth_m).ok_or(())?;
-                let (h, spec) = grid_of(&model, cell_size_m).ok_or(())?;
-                let area = selection.filter.area;
-                let keep = |x: f64, y: f64| {
-                    snapshot.areas.keeps_point(area, BngPoint { easting_m: x, northing_m: y })
-                };
-                let grid = kde_exact(&model.points, &spec, kernel, h, model.months, &keep);
-                let cell_size_rule =
-                    if cell_size_m.is_some() { "given" } else { "ArcGIS default: shorter extent side / 250" };
-                Ok::<_, ()>(Arc::new(DensitySurface {
-                    grid,
-                    bandwidth: model.bandwidth,
-                    cell_size_rule,
-                    bands: std::sync::OnceLock::new(),
-                }))
+        let surface = self.0.densities.get_with((key, settings), || {
+            let area = selection.filter.area;
+            let keep =
+                |x: f64, y: f64| snapshot.areas.keeps_point(area, BngPoint { easting_m: x, northing_m: y });
+            let grid = kde_exact(&model.points, &spec, kernel, h, model.months, &keep);
+            let cell_size_rule =
+                if cell_size_m.is_some() { "given" } else { "ArcGIS default: shorter extent side / 250" };
+            Arc::new(DensitySurface {
+                grid,
+                bandwidth: model.bandwidth,
+                cell_size_rule,
+                bands: std::sync::OnceLock::new(),
             })
-            .ok()
+        });
+        Ok(Some(surface))
     }
 
     /// The aggregate of `selection` at `res` for `role`, computed once per data version.
@@ -646,9 +661,14 @@ impl AppState {
     }
 }
 
+/// Most cells of a density grid: 4,000,000 (32 MB of densities; the default grid over
+/// all the Dorset data has about 220,000). A finer grid is a 400 naming `cell_size_m`,
+/// not an allocation that could exhaust the server's memory.
+pub const MAX_DENSITY_CELLS: usize = 4_000_000;
+
 /// The bandwidth and grid of a model's surface: cells of `cell_size_m` (default the
 /// points' shorter extent side ÷ 250, ArcGIS's rule) over the extent grown by the bandwidth.
-fn grid_of(model: &DensityModel, cell_size_m: Option<f64>) -> Option<(f64, GridSpec)> {
+fn grid_of(model: &DensityModel, cell_size_m: Option<f64>) -> Result<Option<(f64, GridSpec)>, ApiError> {
     let fold = |get: fn(&WeightedPoint) -> f64| {
         model
             .points
@@ -659,7 +679,20 @@ fn grid_of(model: &DensityModel, cell_size_m: Option<f64>) -> Option<(f64, GridS
     let ((x0, x1), (y0, y1)) = (fold(|p| p.easting_m), fold(|p| p.northing_m));
     let cell = cell_size_m.unwrap_or_else(|| ((x1 - x0).min(y1 - y0) / 250.0).max(1.0));
     let h = model.bandwidth.bandwidth_m;
-    Some((h, GridSpec::over_extent(x0 - h, y0 - h, x1 + h, y1 + h, Some(cell))?))
+    let Some(spec) = GridSpec::over_extent(x0 - h, y0 - h, x1 + h, y1 + h, Some(cell)) else {
+        return Ok(None);
+    };
+    if spec.ncols.checked_mul(spec.nrows).is_none_or(|n| n > MAX_DENSITY_CELLS) {
+        return Err(ApiError::bad_parameter(
+            "cell_size_m",
+            format!(
+                "a grid of {cell} m cells over the selection's extent (grown by the {h:.0} m bandwidth) would have \
+                 {} × {} cells, more than the {MAX_DENSITY_CELLS} allowed: give a larger cell_size_m or narrow the selection",
+                spec.ncols, spec.nrows
+            ),
+        ));
+    }
+    Ok(Some((h, spec)))
 }
 
 /// A cell's bounding box in degrees.

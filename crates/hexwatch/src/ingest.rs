@@ -152,8 +152,11 @@ fn print_report(r: &IngestReport) {
         r.duplicates,
         r.rejected.len()
     );
-    for rej in r.rejected.iter().take(LISTED) {
-        println!("  rejected line {}, field {}: {}", rej.line, rej.field, rej.reason);
+    if r.read == 0 && r.stopped_early.is_none() {
+        println!("  note: {}: the file has a header but no data rows", r.file.display());
+    }
+    for message in r.rejection_messages().take(LISTED) {
+        println!("  rejected: {message}");
     }
     if r.rejected.len() > LISTED {
         let mut by_reason: BTreeMap<String, usize> = BTreeMap::new();

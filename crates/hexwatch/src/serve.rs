@@ -53,6 +53,20 @@ pub(crate) struct ServeArgs {
     /// offline with ward outlines for context).
     #[arg(long, env = "HEXWATCH_BASEMAP_STYLE_URL")]
     basemap_style_url: Option<String>,
+    /// Largest `POST /api/incidents` body, in MiB (larger bodies get 413).
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    max_body_mib: u32,
+    /// Seconds a request may take before it is answered 503 (`POST /api/incidents`: while its
+    /// body arrives).
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=3600))]
+    request_timeout_s: u32,
+    /// Expensive computations (density, statistics, patrol plans, evaluation) run at once
+    /// (default: the machine's cores, at least 2).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    max_expensive: Option<u32>,
+    /// Expensive requests that may wait for a slot; more are answered 503 with Retry-After.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    expensive_queue: u32,
 }
 
 fn shipped_police_files(data_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
@@ -142,6 +156,13 @@ pub(crate) fn run(store_path: &Path, args: ServeArgs) -> anyhow::Result<ExitCode
     config.public_base_url = args.public_base_url.clone();
     config.basemap_style_url = args.basemap_style_url.clone();
     config.write_token = write_token(args.write_token_file.as_deref())?;
+    let defaults = hexwatch_server::Limits::default();
+    config.limits = hexwatch_server::Limits {
+        max_body_bytes: args.max_body_mib as usize * 1024 * 1024,
+        request_timeout: std::time::Duration::from_secs(u64::from(args.request_timeout_s)),
+        max_expensive: args.max_expensive.map_or(defaults.max_expensive, |n| n as usize),
+        expensive_queue: args.expensive_queue as usize,
+    };
     let state = AppState::load(config).context("loading the store")?;
     let incidents = state.incident_count();
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;

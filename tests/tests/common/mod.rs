@@ -12,6 +12,23 @@ use std::path::PathBuf;
 use hexwatch_io::{BoundarySet, IngestOptions, Store, WardSet, ingest_file};
 use hexwatch_server::{AppState, ServerConfig, router};
 
+/// `target/debug/hexwatch`, built by `cargo build -p hexwatch` (scripts/test.sh does so
+/// before the tests). Missing: a failure under CI (env `CI` set), a skip otherwise.
+pub(crate) fn hexwatch_binary() -> Option<PathBuf> {
+    let exe = std::env::current_exe().unwrap();
+    let path = exe.parent()?.parent()?.join("hexwatch");
+    if path.is_file() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{} is missing: run `cargo build -p hexwatch` first",
+        path.display()
+    );
+    eprintln!("skipped: {} is missing (run `cargo build -p hexwatch`)", path.display());
+    None
+}
+
 pub(crate) fn data_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data")
 }
@@ -19,7 +36,7 @@ pub(crate) fn data_dir() -> PathBuf {
 pub(crate) struct Server {
     pub(crate) base: String,
     _runtime: tokio::runtime::Runtime,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
 }
 
 /// The shipped BCP wards.
@@ -84,7 +101,18 @@ fn start_server_full(
     prepare(&mut store);
     let store_path = store.path().to_path_buf();
     drop(store);
-    let mut config = ServerConfig::new(store_path, data_dir().join("../web"));
+    let mut server = start_server_on(&store_path, configure);
+    server._dir = Some(dir);
+    server
+}
+
+/// A server over the store at `store_path` (left in place when the server is dropped),
+/// with the shipped wards and LSOAs and its configuration adjusted by `configure`.
+pub(crate) fn start_server_on(
+    store_path: &std::path::Path,
+    configure: impl FnOnce(&mut ServerConfig),
+) -> Server {
+    let mut config = ServerConfig::new(store_path.to_path_buf(), data_dir().join("../web"));
     config.wards = Some(shipped_wards());
     config.lsoas = Some(shipped_lsoas());
     configure(&mut config);
@@ -93,7 +121,7 @@ fn start_server_full(
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     runtime.spawn(async move { axum::serve(listener, router(state)).await.unwrap() });
-    Server { base, _runtime: runtime, _dir: dir }
+    Server { base, _runtime: runtime, _dir: None }
 }
 
 /// POSTs `body` with a content type and an optional bearer token; status and JSON reply.

@@ -23,7 +23,12 @@ pub(super) async fn health(
 ) -> Result<Json<Value>, ApiError> {
     no_parameters(&query_pairs(query)?, "/api/health")?;
     let s = state.snapshot();
-    Ok(Json(json!({ "status": "ok", "data_version": s.data_version, "incidents": s.table.len() })))
+    Ok(Json(json!({
+        "status": "ok",
+        "data_version": s.data_version,
+        "incidents": s.table.len(),
+        "limits": state.0.expensive.report(),
+    })))
 }
 
 /// `GET /api/meta`: categories, periods, time precision, counts, areas, zoom table.
@@ -237,7 +242,9 @@ pub(super) async fn hotspots(
     let role = role_of(&headers);
     let st = state.clone();
     if let Some(method) = method {
+        let permit = state.0.expensive.enter().await?;
         let body = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let indexed = st.cell_stats(&snapshot, role, &selection, res, method, options)?;
             let stats = &indexed.stats;
             let order: Vec<usize> =

@@ -125,6 +125,7 @@ pub(super) async fn summary(
     headers: HeaderMap,
 ) -> Result<axum::Json<Value>, ApiError> {
     let pairs = query_pairs(query)?;
+    refuse_res(&pairs, "/api/summary")?;
     let snapshot = state.snapshot();
     let selection = parse_selection(&pairs, &snapshot.table, &snapshot.areas, &[])?;
     let role = role_of(&headers);
@@ -193,6 +194,12 @@ pub(super) async fn cell(
             )
         })?;
     let pairs = query_pairs(query)?;
+    if pairs.iter().any(|(k, _)| k == "res") {
+        return Err(ApiError::bad_parameter(
+            "res",
+            "res does not apply here: the cell's own resolution is used",
+        ));
+    }
     let snapshot = state.snapshot();
     let selection = parse_selection(&pairs, &snapshot.table, &snapshot.areas, &[])?;
     let identity = vec![("h3", json!(cell.to_string())), ("res", json!(u8::from(cell.resolution())))];
@@ -271,6 +278,18 @@ impl Kind {
     }
 }
 
+/// `res` pins the resolution of cells; routes that count incidents without cells refuse
+/// it rather than ignore it.
+fn refuse_res(pairs: &Pairs, route: &str) -> Result<(), ApiError> {
+    if pairs.iter().any(|(k, _)| k == "res") {
+        return Err(ApiError::bad_parameter(
+            "res",
+            format!("res does not apply to {route}: it counts incidents, not cells of a resolution"),
+        ));
+    }
+    Ok(())
+}
+
 fn refuse_area(pairs: &Pairs, kind: Kind) -> Result<(), ApiError> {
     if pairs.iter().any(|(k, _)| k == "area") {
         return Err(ApiError::bad_parameter(
@@ -312,6 +331,7 @@ async fn area_detail(
     let code = path_segments(path)?;
     let pairs = query_pairs(query)?;
     refuse_area(&pairs, kind)?;
+    refuse_res(&pairs, &format!("/api/{}/{{code}}", kind.plural()))?;
     let snapshot = state.snapshot();
     let set = kind
         .set(&snapshot.areas)
@@ -355,6 +375,7 @@ async fn area_table(
 ) -> Result<Response, ApiError> {
     let pairs = query_pairs(query)?;
     refuse_area(&pairs, kind)?;
+    refuse_res(&pairs, &format!("/api/{}", kind.plural()))?;
     let format = pairs.iter().find(|(k, _)| k == "format").map_or("json", |(_, v)| v.as_str()).to_owned();
     if !["json", "csv", "geojson"].contains(&format.as_str()) {
         return Err(ApiError::bad_parameter(

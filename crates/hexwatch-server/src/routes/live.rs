@@ -18,9 +18,6 @@ use super::{Pairs, query_pairs};
 use crate::error::ApiError;
 use crate::state::{AppState, ServerEvent};
 
-/// Largest body `POST /api/incidents` takes (16 MiB); larger bodies get 413.
-pub(crate) const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
-
 fn status(status: StatusCode, message: impl Into<String>) -> ApiError {
     ApiError { status, message: message.into(), parameter: None }
 }
@@ -46,7 +43,8 @@ fn authorise(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     }
 }
 
-/// `POST /api/incidents?source=…&batch=…[&time_zone=Europe/London]` with a JSON array
+/// `POST /api/incidents?source=…&batch=…[&time_zone=Europe/London]` (body at most
+/// [`crate::Limits::max_body_bytes`], 16 MiB by default: 413 past it) with a JSON array
 /// (`application/json`), a GeoJSON FeatureCollection (`application/geo+json`) or CSV
 /// (`text/csv`) in the schema of [`hexwatch_io::ingest_body`]. Accepted rows are committed
 /// in one SQLite transaction before the reply, which reports accepted / duplicates /

@@ -11,23 +11,47 @@ use axum::extract::DefaultBodyLimit;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query};
 use axum::handler::HandlerWithoutStateExt;
+use axum::http::{HeaderName, Method, header};
 use axum::routing::{get, post};
 use hexwatch_core::Role;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
+use crate::limits::{self, MAX_PARAMETER_BYTES, MAX_PARAMETERS};
 use crate::state::AppState;
 
 /// The application: every route over `state`, with `web/` served at `/`.
+///
+/// Layers, outermost first: the security headers (CSP, `nosniff`, `Referrer-Policy`,
+/// `X-Frame-Options`) on every response; a caught panic answered as an opaque JSON 500;
+/// every error in JSON; the trace; the request limits (path length, body size, request
+/// timeout, see [`crate::Limits`]). CORS is deliberate: the tiles, their TileJSON and the
+/// catalogue may be read from any origin (GET and HEAD, so other map clients can use them);
+/// nothing else answers a cross-origin request, so the write routes cannot be called from
+/// another site's page.
 pub fn router(state: AppState) -> Router {
     let web = ServeDir::new(&state.0.config.web_dir)
         .append_index_html_on_directories(true)
         .not_found_service(not_found.into_service());
-    Router::new()
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::any())
+        .allow_methods([Method::GET, Method::HEAD])
+        .allow_headers([header::IF_NONE_MATCH])
+        .expose_headers([header::ETAG, HeaderName::from_static("x-hexwatch-cache")])
+        .max_age(std::time::Duration::from_secs(24 * 3600));
+    let shared = Router::new()
+        .route("/catalog", get(api::catalog))
+        .route("/tiles/{layer}", get(tiles::tilejson))
+        .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile))
+        .layer(cors);
+    let csp = limits::content_security_policy(state.0.config.basemap_style_url.as_deref());
+    let mut app = Router::new()
         .route("/api/health", get(api::health))
         .route("/api/meta", get(api::meta))
-        .route("/catalog", get(api::catalog))
         .route("/api/areas/wards", get(api::wards))
         .route("/api/hotspots", get(api::hotspots))
         .route("/api/patrol-plan", get(planning::patrol_plan))
@@ -38,18 +62,23 @@ pub fn router(state: AppState) -> Router {
         .route("/api/wards/{code}", get(detail::ward))
         .route("/api/lsoas", get(detail::lsoas))
         .route("/api/lsoas/{code}", get(detail::lsoa))
-        .route("/tiles/{layer}", get(tiles::tilejson))
-        .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile))
-        .route(
-            "/api/incidents",
-            post(live::post_incidents).layer(DefaultBodyLimit::max(live::MAX_BODY_BYTES)),
-        )
+        .route("/api/incidents", post(live::post_incidents))
         .route("/api/events", get(live::events))
         .route("/api/alerts", get(live::alerts))
         .route("/api/alerts/{id}/ack", post(live::ack_alert))
+        .merge(shared)
         .fallback_service(web)
+        // Bodies are read, bounded and timed by `limit_requests`, before the extractors.
+        .layer(DefaultBodyLimit::disable())
+        .layer(axum::middleware::from_fn(limits::retry_after))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_requests))
         .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .layer(axum::middleware::from_fn(limits::json_errors))
+        .layer(CatchPanicLayer::custom(limits::panic_response));
+    for (name, value) in limits::security_headers(&csp) {
+        app = app.layer(SetResponseHeaderLayer::if_not_present(name, value));
+    }
+    app.with_state(state)
 }
 
 type Pairs = Vec<(String, String)>;
@@ -67,9 +96,29 @@ async fn not_found(uri: axum::http::Uri) -> ApiError {
     ))
 }
 
-/// Query pairs, with axum's rejection answered in our JSON shape.
+/// Query pairs, with axum's rejection answered in our JSON shape; at most
+/// [`MAX_PARAMETERS`] parameters, each name and value at most [`MAX_PARAMETER_BYTES`].
 fn query_pairs(query: Result<Query<Pairs>, QueryRejection>) -> Result<Pairs, ApiError> {
-    query.map(|Query(q)| q).map_err(|e| ApiError::bad_parameter("query", e.body_text()))
+    let pairs = query.map(|Query(q)| q).map_err(|e| ApiError::bad_parameter("query", e.body_text()))?;
+    if pairs.len() > MAX_PARAMETERS {
+        return Err(ApiError::bad_parameter(
+            "query",
+            format!("{} query parameters: at most {MAX_PARAMETERS}", pairs.len()),
+        ));
+    }
+    if let Some((key, value)) =
+        pairs.iter().find(|(k, v)| k.len() > MAX_PARAMETER_BYTES || v.len() > MAX_PARAMETER_BYTES)
+    {
+        let name: String = key.chars().take(64).collect();
+        return Err(ApiError::bad_parameter(
+            &name,
+            format!(
+                "{name} is {} bytes long: query parameter names and values are at most {MAX_PARAMETER_BYTES} bytes",
+                key.len().max(value.len())
+            ),
+        ));
+    }
+    Ok(pairs)
 }
 
 /// Path segments, with axum's rejection answered in our JSON shape.

@@ -103,8 +103,10 @@ pub(super) async fn patrol_plan(
     let title = value(&pairs, "title").unwrap_or("Patrol plan").to_owned();
     let resolution = selection.res.unwrap_or(Resolution::Nine);
     let st = state.clone();
+    let permit = state.0.expensive.enter().await?;
     let (content_type, body) =
         tokio::task::spawn_blocking(move || -> Result<(&'static str, String), ApiError> {
+            let _permit = permit;
             let study = st.study_area(&snapshot, selection.filter.area, resolution)?;
             let params = PatrolParams { resolution, shape, areas, weighting };
             let plan = plan_patrols(&snapshot.table, &selection.filter, &params, study.as_deref())
@@ -130,7 +132,16 @@ pub(super) async fn patrol_plan(
         })
         .await
         .map_err(|e| ApiError::internal(&e))??;
-    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static(content_type))], body).into_response())
+    let mut response =
+        ([(header::CONTENT_TYPE, HeaderValue::from_static(content_type))], body).into_response();
+    if content_type.starts_with("text/html") {
+        // The sheet is a page of its own: inline styles, an inline SVG map, no script.
+        response.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(crate::limits::PATROL_SHEET_CSP),
+        );
+    }
+    Ok(response)
 }
 
 fn describe(
@@ -192,7 +203,9 @@ pub(super) async fn evaluation(
     };
     let resolution = selection.res.unwrap_or(Resolution::Nine);
     let st = state.clone();
+    let permit = state.0.expensive.enter().await?;
     let (content_type, body) = tokio::task::spawn_blocking(move || -> Result<(&'static str, String), ApiError> {
+        let _permit = permit;
         let study = st.study_area(&snapshot, selection.filter.area, resolution)?.ok_or_else(|| {
             ApiError::bad_parameter("area", "the evaluation needs a study area: start the server with ward boundaries")
         })?;

@@ -185,7 +185,10 @@ pub(super) async fn tile(
             None => format!("months {}", snapshot.months(&selection)),
         },
     };
-    let cached = cached_tile(&state, key, move |st| match method {
+    // Statistics tiles need the study area's statistics (permutations for Moran), and a
+    // given bandwidth the kernel density model: expensive.
+    let expensive = method.is_some() || bandwidth_m.is_some();
+    let cached = cached_tile(&state, key, expensive, move |st| match method {
         None => build_cells_tile(st, &snapshot, role, &selection, coord, kernel, bandwidth_m),
         Some(m) => build_stats_tile(st, &snapshot, role, &selection, coord, m, options),
     })
@@ -194,17 +197,21 @@ pub(super) async fn tile(
 }
 
 /// The cached tile of `key`, or `build` run off the async runtime (concurrent misses of one
-/// key build once) and cached.
+/// key build once) and cached. An `expensive` build first takes a slot of the expensive
+/// gate (a 503 when they are all taken and the queue is full) and holds it while it runs.
 async fn cached_tile(
     state: &AppState,
     key: TileKey,
+    expensive: bool,
     build: impl FnOnce(&AppState) -> Result<Arc<CachedTile>, ApiError> + Send + 'static,
 ) -> Result<(Arc<CachedTile>, bool), ApiError> {
     if let Some(t) = state.0.tiles.get(&key) {
         return Ok((t, true));
     }
+    let permit = if expensive { Some(state.0.expensive.enter().await?) } else { None };
     let st = state.clone();
     let tile = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         st.0.tiles.try_get_with(key, || build(&st)).map_err(|e: Arc<ApiError>| (*e).clone())
     })
     .await
@@ -259,7 +266,7 @@ async fn boundaries_tile(
         // Boundaries change only with a restart (area sets are loaded at start).
         version: String::new(),
     };
-    let cached = cached_tile(&state, key, move |_| {
+    let cached = cached_tile(&state, key, false, move |_| {
         let features =
             snapshot.areas.iter().filter(|s| set.as_deref().is_none_or(|n| n == s.name())).flat_map(|s| {
                 s.areas().iter().map(|a| BoundaryFeature {
@@ -291,6 +298,18 @@ async fn density_tile(
     let selection = parse_selection(pairs, &snapshot.table, &snapshot.areas, &DENSITY_PARAMS)?;
     let (kernel, bandwidth_m, cell_size_m) = parse_density_params(pairs)?;
     let role = role_of(headers);
+    // The key's version needs the density model (points, bandwidth, R-tree): built once per
+    // selection, off the async runtime and through the expensive gate.
+    let spec = {
+        let (st, snap, sel) = (state.clone(), snapshot.clone(), selection.clone());
+        let permit = state.0.expensive.enter().await?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            st.density_spec(&snap, role, &sel, kernel, bandwidth_m, cell_size_m)
+        })
+        .await
+        .map_err(|e| ApiError::internal(&e))??
+    };
     let key = TileKey {
         role,
         layer,
@@ -298,22 +317,20 @@ async fn density_tile(
         x: coord.x,
         y: coord.y,
         selection: format!("{};{kernel:?};{bandwidth_m:?};{cell_size_m:?}", selection.cache_key()),
-        version: state
-            .density_spec(&snapshot, role, &selection, kernel, bandwidth_m, cell_size_m)
-            .map_or_else(String::new, |(h, spec)| {
-                format!(
-                    "months {}; h {h:?}; grid {:?} {:?} {:?} {}x{}",
-                    snapshot.months(&selection),
-                    spec.xmin_m,
-                    spec.ymax_m,
-                    spec.cell_size_m,
-                    spec.ncols,
-                    spec.nrows
-                )
-            }),
+        version: spec.map_or_else(String::new, |(h, spec)| {
+            format!(
+                "months {}; h {h:?}; grid {:?} {:?} {:?} {}x{}",
+                snapshot.months(&selection),
+                spec.xmin_m,
+                spec.ymax_m,
+                spec.cell_size_m,
+                spec.ncols,
+                spec.nrows
+            )
+        }),
     };
-    let cached = cached_tile(&state, key, move |st| {
-        let surface = st.density(&snapshot, role, &selection, kernel, bandwidth_m, cell_size_m);
+    let cached = cached_tile(&state, key, true, move |st| {
+        let surface = st.density(&snapshot, role, &selection, kernel, bandwidth_m, cell_size_m)?;
         let scope =
             TileScope::Density { bandwidth_m: surface.as_ref().map_or(0.0, |s| s.bandwidth.bandwidth_m) };
         if layer == "density-contours" {
@@ -354,11 +371,13 @@ async fn density_tilejson(
         if query.is_empty() { String::new() } else { format!("?{query}") }
     );
     let (st, snap) = (state.clone(), snapshot.clone());
+    let permit = state.0.expensive.enter().await?;
     let surface = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         st.density(&snap, role, &selection, kernel, bandwidth_m, cell_size_m)
     })
     .await
-    .map_err(|e| ApiError::internal(&e))?;
+    .map_err(|e| ApiError::internal(&e))??;
     let mut doc = serde_json::json!({
         "tilejson": "3.0.0",
         "name": layer,
