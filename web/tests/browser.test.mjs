@@ -3,13 +3,11 @@
 
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { test } from 'node:test';
-import { openMap, renderedFeatures, screenshot, statusError, useHexwatch, waitForMapIdle } from './harness.mjs';
+import { injectAxe, openMap, renderedFeatures, screenshot, statusError, useHexwatch, waitForMapIdle } from './harness.mjs';
 
 const hw = useHexwatch();
 const skip = hw.skip;
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 const HOT_CELL = '891959710bbffff'; // BCP's top ASB cell at resolution 9 in 2025: 244 incidents
 const HOT_CELL_CENTRE = [-1.87688, 50.72095];
@@ -140,7 +138,7 @@ test('every control is reachable by Tab', { skip }, async () => {
 test('axe-core reports no serious or critical violations', { skip }, async () => {
   const { page, errors } = await openMap(hw, `${ASB_2025_RES9}&sel=cell:${HOT_CELL}&map=14.00/50.72095/-1.87688`);
   await page.locator('#detail [data-testid="detail-count"]').waitFor();
-  await page.addScriptTag({ path: AXE });
+  await injectAxe(page);
   const run = () => page.evaluate(async () => {
     const result = await window.axe.run(document, { resultTypes: ['violations'] });
     return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')

@@ -186,6 +186,15 @@ export async function openMap(hw, query = '', { viewport = { width: 1280, height
   return { page, errors };
 }
 
+/**
+ * Loads axe-core into `page` from the server's own `node_modules/` (a `<script src>` from
+ * the page's origin: the Content-Security-Policy refuses inline scripts, which is what
+ * `addScriptTag({ path })` would add).
+ */
+export async function injectAxe(page) {
+  await page.addScriptTag({ url: new URL('node_modules/axe-core/axe.min.js', page.url()).href });
+}
+
 /** Waits until the page has nothing in flight and the map has drawn what it loaded. */
 export async function waitForMapIdle(page, timeout = SETTLE_MS) {
   await page.waitForFunction(() => window.hexwatch && document.body.dataset.mapLoaded === '1', null, { timeout });

@@ -7,11 +7,10 @@
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { api, openMap, REPO, renderedFeatures, screenshot, statusError, useHexwatch, waitForMapIdle } from './harness.mjs';
+import { api, injectAxe, openMap, REPO, renderedFeatures, screenshot, statusError, useHexwatch, waitForMapIdle } from './harness.mjs';
 
 const DIR = 'data/chicago-aggravated-assaults-2010-2019';
 const CSV = `${DIR}/chicago_aggravated_assaults.csv.gz`;
@@ -20,7 +19,6 @@ const FIXTURE = JSON.parse(readFileSync(join(REPO, 'tests/fixtures/partner/chica
 const hw = useHexwatch({ serveArgs: ['--no-auto-ingest'], ingestArgs: [['--mapping', `${DIR}/mapping.toml`, CSV]] });
 const skip = hw.skip;
 const fmt = (n) => new Intl.NumberFormat('en-GB').format(n);
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 /**
  * The CSV's rows as { weekday (Monday = 0), hour, loc }. `date` is Chicago wall-clock time
@@ -142,7 +140,7 @@ test('Chicago: Friday–Saturday 22:00–03:00 from the controls shows the count
   await screenshot(page, 'partner-chicago-1280x800');
 
   // The live controls and both grids pass axe-core too.
-  await page.addScriptTag({ path: AXE });
+  await injectAxe(page);
   const violations = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join('; ')}`));

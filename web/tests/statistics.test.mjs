@@ -2,13 +2,11 @@
 // spots): what the map draws and the legend says, compared with /api/hotspots.
 
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { test } from 'node:test';
-import { api, openMap, screenshot, statusError, useHexwatch, waitForMapIdle } from './harness.mjs';
+import { api, injectAxe, openMap, screenshot, statusError, useHexwatch, waitForMapIdle } from './harness.mjs';
 
 const hw = useHexwatch();
 const skip = hw.skip;
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 const FILTERS = 'category=anti-social-behaviour&from=2025-01&to=2025-12&res=9&area=bcp';
 const TOP_CELL = '891959710b3ffff'; // BCP's top Gi* cell for ASB in 2025 at resolution 9 (z 21.40, tied)
@@ -102,7 +100,7 @@ test(`Gi*: cell ${TOP_CELL} is drawn in bin +3 with the 99 % colour, no cold spo
   assert.equal(new URL(page.url()).searchParams.get('sel'), `cell:${TOP_CELL}`);
 
   // No serious accessibility problems with the statistics' popup, legend and k control.
-  await page.addScriptTag({ path: AXE });
+  await injectAxe(page);
   const violations = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join('; ')}`));
   assert.deepEqual(violations, []);

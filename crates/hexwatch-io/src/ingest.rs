@@ -830,3 +830,31 @@ pub(crate) fn ingest_records(
     debug_assert!(report.adds_up(), "ingest report must add up: {report:?}");
     Ok(report)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The line of each record as an editor shows it, from the CSV reader's positions
+    /// (which point before skipped blank lines and, in CRLF text, before the `\n`).
+    fn record_lines(text: &str) -> Vec<u64> {
+        let opened = open_bytes(text.as_bytes().to_vec(), false);
+        let lines = opened.lines.clone();
+        let mut csv = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(opened.reader);
+        let mut record = csv::ByteRecord::new();
+        let mut found = Vec::new();
+        while csv.read_byte_record(&mut record).unwrap() {
+            found.push(lines.borrow_mut().line_at(record.position().unwrap().byte()).unwrap());
+        }
+        found
+    }
+
+    #[test]
+    fn lines_count_blank_lines_quoted_breaks_and_crlf() {
+        assert_eq!(record_lines("h1,h2\na,b\n\nc,d\n\n\ne,f\n"), [1, 2, 4, 7]);
+        assert_eq!(record_lines("h1,h2\r\na,b\r\n\r\nc,d\r\n\"x\r\ny\",z\r\ne,f\r\n"), [1, 2, 4, 5, 7]);
+        assert_eq!(record_lines("h1,h2\n\"a\nb\",c\nd,e\n"), [1, 2, 4]);
+        // Mixed line endings.
+        assert_eq!(record_lines("h\r\na\nb\r\n\nc"), [1, 2, 3, 5]);
+    }
+}

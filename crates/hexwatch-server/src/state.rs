@@ -585,6 +585,22 @@ impl AppState {
             .ok()
     }
 
+    /// [`Self::density_spec`] when the density model is already built (no work at all);
+    /// `None` when it is not.
+    pub(crate) fn cached_density_spec(
+        &self,
+        snapshot: &Snapshot,
+        role: Role,
+        selection: &Selection,
+        kernel: Kernel,
+        bandwidth_m: Option<f64>,
+        cell_size_m: Option<f64>,
+    ) -> Option<Result<Option<(f64, GridSpec)>, ApiError>> {
+        let key = AggregateKey::of(snapshot, role, selection, 0);
+        let model = self.0.density_models.get(&(key, format!("{kernel:?};{bandwidth_m:?}")))?;
+        Some(grid_of(&model, cell_size_m))
+    }
+
     /// The bandwidth and grid the density surface of `selection` uses (cheap: no kernel
     /// sums), or `None` when no incident matches.
     ///

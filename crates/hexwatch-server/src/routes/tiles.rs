@@ -299,16 +299,20 @@ async fn density_tile(
     let (kernel, bandwidth_m, cell_size_m) = parse_density_params(pairs)?;
     let role = role_of(headers);
     // The key's version needs the density model (points, bandwidth, R-tree): built once per
-    // selection, off the async runtime and through the expensive gate.
-    let spec = {
-        let (st, snap, sel) = (state.clone(), snapshot.clone(), selection.clone());
-        let permit = state.0.expensive.enter().await?;
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            st.density_spec(&snap, role, &sel, kernel, bandwidth_m, cell_size_m)
-        })
-        .await
-        .map_err(|e| ApiError::internal(&e))??
+    // selection, off the async runtime and through the expensive gate; once built, read here.
+    let spec = match state.cached_density_spec(&snapshot, role, &selection, kernel, bandwidth_m, cell_size_m)
+    {
+        Some(spec) => spec?,
+        None => {
+            let (st, snap, sel) = (state.clone(), snapshot.clone(), selection.clone());
+            let permit = state.0.expensive.enter().await?;
+            tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                st.density_spec(&snap, role, &sel, kernel, bandwidth_m, cell_size_m)
+            })
+            .await
+            .map_err(|e| ApiError::internal(&e))??
+        }
     };
     let key = TileKey {
         role,
