@@ -315,11 +315,14 @@ fn every_get_route_answers_bad_values_with_a_json_400_naming_the_parameter() {
     eprintln!("{} bad GET requests answered as expected", cases.len());
 }
 
+/// (target, headers, body, status, parameter) of a POST.
+type WriteCase<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a [u8], u16, Option<&'a str>);
+
 #[test]
 fn write_routes_answer_bad_requests_in_json() {
     let with_token = [("Authorization", "Bearer bad-requests-token-0123456789")];
     let json = ("Content-Type", "application/json");
-    let cases: Vec<(&str, Vec<(&str, &str)>, &[u8], u16, Option<&str>)> = vec![
+    let cases: Vec<WriteCase<'_>> = vec![
         ("/api/incidents?source=a&batch=b&zzz=1", vec![with_token[0], json], b"[]", 400, Some("zzz")),
         ("/api/incidents?batch=b", vec![with_token[0], json], b"[]", 400, Some("source")),
         ("/api/incidents?source=a", vec![with_token[0], json], b"[]", 400, Some("batch")),
