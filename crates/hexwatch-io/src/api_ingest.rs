@@ -78,6 +78,14 @@ pub enum BodyError {
     /// Not JSON, or not the expected shape.
     #[error("{0}")]
     Shape(String),
+    /// A parameter of the batch (`source`, `batch`, `time_zone`) is not usable.
+    #[error("{parameter}: {reason}")]
+    Parameter {
+        /// The parameter's name.
+        parameter: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 /// Stores a posted body in one transaction and reports every row, as file ingest does
@@ -93,9 +101,14 @@ pub fn ingest_body(
     format: BodyFormat,
     body: &[u8],
 ) -> Result<Result<IngestReport, IngestError>, BodyError> {
-    let zone = Zone::new(&batch.time_zone).map_err(|e| BodyError::Shape(format!("time_zone: {e}")))?;
-    if batch.source.trim().is_empty() || batch.source.contains('|') || batch.batch.trim().is_empty() {
-        return Err(BodyError::Shape("source and batch must be non-empty and without '|'".to_owned()));
+    let zone = Zone::new(&batch.time_zone)
+        .map_err(|reason| BodyError::Parameter { parameter: "time_zone", reason })?;
+    if batch.source.trim().is_empty() || batch.source.contains('|') {
+        let reason = format!("{:?}: give a non-empty name without '|'", batch.source);
+        return Err(BodyError::Parameter { parameter: "source", reason });
+    }
+    if batch.batch.trim().is_empty() {
+        return Err(BodyError::Parameter { parameter: "batch", reason: "give a non-empty name".to_owned() });
     }
     let csv_text = match format {
         BodyFormat::Csv => body.to_vec(),
@@ -140,7 +153,9 @@ pub fn ingest_body(
     let label = format!("POST {}/{}", batch.source, batch.batch);
     let path = Path::new(&label);
     Ok(ingest_records(store, path, opened, false, &mut |_, _| {}, &mut |header| {
-        Ok(Box::new(ApiReader::new(header, batch, zone.clone())?) as Box<dyn RowReader>)
+        // `_problem` is the converter's own column: only JSON bodies may carry it.
+        let internal = format != BodyFormat::Csv;
+        Ok(Box::new(ApiReader::new(header, batch, zone.clone(), internal)?) as Box<dyn RowReader>)
     }))
 }
 
@@ -270,11 +285,12 @@ struct ApiReader {
 }
 
 impl ApiReader {
-    fn new(header: &csv::ByteRecord, batch: &Batch, zone: Zone) -> Result<Self, IngestError> {
+    fn new(header: &csv::ByteRecord, batch: &Batch, zone: Zone, internal: bool) -> Result<Self, IngestError> {
         let names = header_names(header);
         let mut index: [Option<usize>; FIELDS.len()] = [None; FIELDS.len()];
+        let known = if internal { FIELDS.len() } else { FIELDS.len() - 1 };
         for (i, name) in names.iter().enumerate() {
-            match FIELDS.iter().position(|f| f.eq_ignore_ascii_case(name)) {
+            match FIELDS[..known].iter().position(|f| f.eq_ignore_ascii_case(name)) {
                 Some(k) if index[k].is_some() => {
                     let first: usize = index[k].unwrap_or_default();
                     return Err(IngestError::RepeatedColumn {

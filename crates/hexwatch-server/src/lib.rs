@@ -20,6 +20,12 @@
 //! `/api/hotspots?method=count&res=9&…` (GeoJSON). Filters shared by tiles and API:
 //! `category`, `from`, `to`, `area` (`all`, `bcp`, `ward:<code>`, `lsoa:<code>`,
 //! `custom:<set>/<name>`), `res`.
+//!
+//! # Limits, headers, CORS
+//! Bodies, request time and concurrent expensive computations are bounded by [`Limits`];
+//! every response carries the security headers ([`content_security_policy`]); only the
+//! tiles, their TileJSON and `/catalog` answer other origins (see [`router`]). Every error
+//! is JSON.
 
 mod error;
 mod limits;

@@ -101,6 +101,9 @@ pub(super) async fn post_incidents(
         let _writer = st.0.write_lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut store = Store::open(&st.0.config.store_path).map_err(|e| ApiError::internal(&e))?;
         let report = match ingest_body(&mut store, &batch, format, &body) {
+            Err(hexwatch_io::BodyError::Parameter { parameter, reason }) => {
+                return Err(ApiError::bad_parameter(parameter, format!("invalid {parameter}: {reason}")));
+            }
             Err(e) => return Err(ApiError::bad_parameter("body", e.to_string())),
             Ok(Err(e @ hexwatch_io::IngestError::Store(_))) => return Err(ApiError::internal(&e)),
             Ok(Err(e)) => return Err(ApiError::bad_parameter("body", e.to_string())),
