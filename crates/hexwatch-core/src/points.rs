@@ -17,6 +17,10 @@ pub struct InvalidPoint {
     pub lat: f64,
 }
 
+/// A chunk's distinct points (coordinate bits, first-seen order) and each point's index
+/// among them.
+type ChunkDistinct = (Vec<(u64, u64)>, Vec<u32>);
+
 /// Points per chunk of the parallel deduplication.
 const CHUNK: usize = 1 << 16;
 
@@ -35,7 +39,7 @@ pub fn cells_of_points(
     resolution: Resolution,
 ) -> Result<Vec<CellIndex>, InvalidPoint> {
     // Chunk-local distinct points and each point's chunk-local id.
-    let chunks: Vec<(Vec<(u64, u64)>, Vec<u32>)> = points
+    let chunks: Vec<ChunkDistinct> = points
         .par_chunks(CHUNK)
         .map(|chunk| {
             let mut ids: HashMap<(u64, u64), u32> = HashMap::with_capacity(chunk.len() / 2);
