@@ -7,7 +7,7 @@
 //! it (a quote opens a field only at its start, `""` inside one is an escaped quote), which
 //! is cheap because quotes are rare in police.uk files (quoted LSOA names).
 //!
-//! Each row is validated as [`Columns::parse`] does, by the same code, and its normalised
+//! Each row is validated by [`Columns::parse_fields`] (the one police.uk row check), and its normalised
 //! content (the trimmed fields joined by U+001F) is hashed into its identity. Distinct
 //! locations (exact coordinate bits) are projected and indexed once each, in parallel.
 //! Nothing here touches the store: what this module returns is ready to write, so the
