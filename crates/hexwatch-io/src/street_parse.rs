@@ -11,7 +11,7 @@
 //! content (the trimmed fields joined by U+001F) is hashed into its identity. Distinct
 //! locations (exact coordinate bits) are projected and indexed once each, in parallel.
 //! Nothing here touches the store: what this module returns is ready to write, so the
-//! benchmark of parse, validate and index (`benches/benches/ingest.rs`) times exactly the
+//! benchmark of parse, validate and index (`benches/benches/scale.rs`) times exactly the
 //! work an ingest does before SQLite.
 
 use std::collections::HashMap;

@@ -61,7 +61,7 @@ pub enum Weighting {
     /// Each incident counts 1 (the default).
     #[default]
     Incidents,
-    /// Each incident counts its harm weight ([`IncidentTable::weight_column`]).
+    /// Each incident counts its harm weight ([`IncidentTable::weight`]).
     Harm,
 }
 
