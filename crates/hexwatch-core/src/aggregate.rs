@@ -165,15 +165,16 @@ pub fn density_per_km2_month(count: u32, area_km2: f64, months: u32) -> f64 {
     f64::from(count) / area_km2 / f64::from(months)
 }
 
-/// Incidents per chunk of work; large enough to amortise a partial's map.
-const CHUNK: usize = 65_536;
+/// Fewest incidents worth a worker of their own.
+const MIN_PART: usize = 65_536;
 
 /// Counts incidents passing `filter` per H3 cell at `resolution` and per category,
-/// Rayon-parallel: contiguous chunks of the table are counted into partials, then merged.
+/// Rayon-parallel: one contiguous range of the table per worker is counted into a partial,
+/// then the partials are merged.
 ///
 /// Each distinct location's cell at `resolution` is indexed once (see
 /// [`crate::INDEXED_RESOLUTIONS`]), then incidents are counted through their location.
-/// Within a chunk, consecutive incidents in the same cell are counted into one small
+/// Within a range, consecutive incidents in the same cell are counted into one small
 /// buffer that is added to the partial when the cell changes, so on a table clustered by
 /// location ([`IncidentTable::cluster_by_location`], as the store loads it) the cost per
 /// incident is the filter test and one increment, and the partial's map is touched once
@@ -187,38 +188,39 @@ pub fn aggregate_cells(table: &IncidentTable, filter: &Filter, resolution: Resol
     let locations = table.location_column();
     let area = filter.area_test(table);
     let len = table.len();
-    let chunks = len.div_ceil(CHUNK);
-    (0..chunks)
+    // One contiguous range per worker: each partial map is merged once, and a range's
+    // incidents stream through memory in table order.
+    let parts = rayon::current_num_threads().clamp(1, len.div_ceil(MIN_PART).max(1));
+    let step = len.div_ceil(parts).max(1);
+    (0..parts)
         .into_par_iter()
-        .fold(
-            || CellAggregate::new(resolution, n),
-            |mut acc, k| {
-                let mut run = vec![0_u32; n];
-                let mut run_cell: Option<CellIndex> = None;
-                let mut last_location = None;
-                for i in k * CHUNK..len.min((k + 1) * CHUNK) {
-                    if !filter.keeps_incident(table, &mask, &area, i) {
-                        continue;
-                    }
-                    let location = locations[i];
-                    if last_location != Some(location) {
-                        last_location = Some(location);
-                        let cell = loc_cells[location.index()];
-                        if run_cell != Some(cell) {
-                            if let Some(previous) = run_cell {
-                                acc.add_run(previous, &mut run);
-                            }
-                            run_cell = Some(cell);
+        .map(|k| {
+            let mut acc = CellAggregate::new(resolution, n);
+            let mut run = vec![0_u32; n];
+            let mut run_cell: Option<CellIndex> = None;
+            let mut last_location = None;
+            for i in k * step..len.min((k + 1) * step) {
+                if !filter.keeps_incident(table, &mask, &area, i) {
+                    continue;
+                }
+                let location = locations[i];
+                if last_location != Some(location) {
+                    last_location = Some(location);
+                    let cell = loc_cells[location.index()];
+                    if run_cell != Some(cell) {
+                        if let Some(previous) = run_cell {
+                            acc.add_run(previous, &mut run);
                         }
+                        run_cell = Some(cell);
                     }
-                    run[categories[i].index()] += 1;
                 }
-                if let Some(cell) = run_cell {
-                    acc.add_run(cell, &mut run);
-                }
-                acc
-            },
-        )
+                run[categories[i].index()] += 1;
+            }
+            if let Some(cell) = run_cell {
+                acc.add_run(cell, &mut run);
+            }
+            acc
+        })
         .reduce(
             || CellAggregate::new(resolution, n),
             |mut a, b| {

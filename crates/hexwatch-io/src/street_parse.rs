@@ -14,12 +14,13 @@
 //! benchmark of parse, validate and index (`benches/benches/scale.rs`) times exactly the
 //! work an ingest does before SQLite.
 
-use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{LazyLock, Mutex, PoisonError};
 
 use h3o::{CellIndex, LatLng};
 use hexwatch_core::{BngPoint, Bounds, FINEST_RESOLUTION, YearMonth};
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use xxhash_rust::xxh3::xxh3_128;
 
 use crate::bng::BngProjector;
@@ -325,8 +326,8 @@ fn parse_chunk(bytes: &[u8], line: u64, columns: &Columns, extent: &Bounds) -> C
     let mut chunk = Chunk::default();
     let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(bytes);
     let mut record = csv::ByteRecord::new();
-    let mut partition_ids: HashMap<(String, YearMonth), u32> = HashMap::new();
-    let mut location_ids: HashMap<(u64, u64), u32> = HashMap::new();
+    let mut partition_ids: FxHashMap<(String, YearMonth), u32> = FxHashMap::default();
+    let mut location_ids: FxHashMap<(u64, u64), u32> = FxHashMap::default();
     let mut last_partition: Option<u32> = None;
     let mut identity_input = Vec::new();
     let (mut counted_to, mut current_line) = (0_usize, line);
@@ -412,9 +413,9 @@ fn parse_chunk(bytes: &[u8], line: u64, columns: &Columns, extent: &Bounds) -> C
 fn assemble(mut chunks: Vec<Chunk>, projector: &BngProjector, columns: &Columns) -> ParsedStreet {
     let width = columns.width();
     let mut partitions: Vec<String> = Vec::new();
-    let mut partition_ids: HashMap<String, u32> = HashMap::new();
+    let mut partition_ids: FxHashMap<String, u32> = FxHashMap::default();
     let mut keys: Vec<(u64, u64)> = Vec::new();
-    let mut location_ids: HashMap<(u64, u64), u32> = HashMap::new();
+    let mut location_ids: FxHashMap<(u64, u64), u32> = FxHashMap::default();
     let mut remaps = Vec::with_capacity(chunks.len());
     for chunk in &mut chunks {
         let partition_map: Vec<u32> = std::mem::take(&mut chunk.partitions)
@@ -445,38 +446,29 @@ fn assemble(mut chunks: Vec<Chunk>, projector: &BngProjector, columns: &Columns)
             row.location = location_map[row.location as usize];
         }
     });
-    let locations: Vec<Result<StreetLocation, RowProblem>> = keys
-        .par_iter()
-        .map(|&(lon, lat)| locate(f64::from_bits(lon), f64::from_bits(lat), projector))
-        .collect();
+    let locations = locate_all(&keys, projector);
 
     let mut rejected: Vec<Rejection> = Vec::new();
     let mut read = 0;
-    let mut ordinals: HashMap<(u32, u128), u32> = HashMap::new();
+    let mut ordinals: FxHashMap<(u32, u128), u32> = FxHashMap::default();
     for chunk in &mut chunks {
         read += chunk.read;
         rejected.append(&mut chunk.rejected);
-        let mut kept = Vec::with_capacity(chunk.rows.len());
-        let mut field_ends = Vec::with_capacity(chunk.field_ends.len());
-        for mut row in std::mem::take(&mut chunk.rows) {
-            let ends = &chunk.field_ends[row.fields as usize..row.fields as usize + width];
+        let text = &chunk.text;
+        chunk.rows.retain_mut(|row| {
             if let Err(p) = &locations[row.location as usize] {
                 rejected.push(Rejection { line: row.line, field: p.field.clone(), reason: p.reason.clone() });
-                continue;
+                return false;
             }
             let ordinal = ordinals.entry((row.partition, row.content_hash)).or_insert(0);
             *ordinal += 1;
             if *ordinal > 1 {
-                let content = &chunk.text[row.content.0 as usize..row.content.1 as usize];
+                let content = &text[row.content.0 as usize..row.content.1 as usize];
                 let input = format!("{}\u{1e}{content}\u{1e}{ordinal}", partitions[row.partition as usize]);
                 row.identity = xxh3_128(input.as_bytes()).to_be_bytes();
             }
-            row.fields = u32::try_from(field_ends.len()).expect("chunks under 4 GiB");
-            field_ends.extend_from_slice(ends);
-            kept.push(row);
-        }
-        chunk.rows = kept;
-        chunk.field_ends = field_ends;
+            true
+        });
     }
     rejected.sort_by_key(|r| r.line);
     ParsedStreet {
@@ -488,6 +480,48 @@ fn assemble(mut chunks: Vec<Chunk>, projector: &BngProjector, columns: &Columns)
         width,
         text_columns: columns.text_columns(),
     }
+}
+
+/// Locations projected to British National Grid and indexed by this process, by coordinate
+/// bits: police.uk reuses its anonymised map points month after month (the national 2025 H1
+/// set has 404,319 distinct points, but its six monthly files hold 953,815 file-distinct
+/// ones), and a point's metres and cell depend on its coordinates alone, so each is computed
+/// once per process. Cleared when it passes [`LOCATION_CACHE_MAX`] entries (about 150 MB).
+static LOCATION_CACHE: LazyLock<Mutex<FxHashMap<(u64, u64), StreetLocation>>> =
+    LazyLock::new(|| Mutex::new(FxHashMap::default()));
+
+/// Most locations kept in [`LOCATION_CACHE`].
+const LOCATION_CACHE_MAX: usize = 2_000_000;
+
+/// Empties the process's cache of projected and indexed locations (benchmarks clear it so
+/// that every run projects every distinct location once).
+pub fn clear_location_cache() {
+    LOCATION_CACHE.lock().unwrap_or_else(PoisonError::into_inner).clear();
+}
+
+/// Each distinct location (coordinate bits) projected and indexed: from the cache when the
+/// projector is British National Grid's, otherwise (or when missing) computed in parallel.
+fn locate_all(keys: &[(u64, u64)], projector: &BngProjector) -> Vec<Result<StreetLocation, RowProblem>> {
+    let compute = |&(lon, lat): &(u64, u64)| locate(f64::from_bits(lon), f64::from_bits(lat), projector);
+    if projector.crs() != "EPSG:27700" {
+        return keys.par_iter().map(compute).collect();
+    }
+    let mut cache = LOCATION_CACHE.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut found: Vec<Option<Result<StreetLocation, RowProblem>>> =
+        keys.iter().map(|k| cache.get(k).map(|l| Ok(*l))).collect();
+    let missing: Vec<usize> = (0..keys.len()).filter(|&i| found[i].is_none()).collect();
+    let computed: Vec<Result<StreetLocation, RowProblem>> =
+        missing.par_iter().map(|&i| compute(&keys[i])).collect();
+    if cache.len() + computed.len() > LOCATION_CACHE_MAX {
+        cache.clear();
+    }
+    for (i, result) in missing.into_iter().zip(computed) {
+        if let Ok(location) = &result {
+            cache.insert(keys[i], *location);
+        }
+        found[i] = Some(result);
+    }
+    found.into_iter().map(|r| r.expect("every location found or computed")).collect()
 }
 
 /// Projects and indexes one location; the problem names the field the sequential reader
