@@ -11,6 +11,7 @@ use hexwatch_io::{IngestOptions, Store, WardSet, ingest_file};
 
 mod aggregate;
 mod kde;
+mod scale;
 mod stats;
 mod tiles;
 
@@ -45,6 +46,7 @@ fn benches(c: &mut Criterion) {
     tiles::bench(c, &table);
     stats::bench(c);
     kde::bench(c);
+    scale::bench(c);
 }
 
 criterion_group! {

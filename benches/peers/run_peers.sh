@@ -31,3 +31,7 @@ fi
 run() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$venv/bin/python" "$@"; }
 run "$here/peers.py" --cells "$cells" "$@"
 run "$here/kde_peer.py" --points "$kde_points" --grid "$kde_grid"
+# The scale peers (pyarrow, h3-py, mapbox-vector-tile) read the national set and the z10
+# tile the `encode_z10_5000_res9` benchmark writes; run `cargo bench -p hexwatch-benches --
+# 'ingest_|points_to_h3|aggregate_10m|encode_z10'` first for the ratios.
+run "$here/scale_peer.py"

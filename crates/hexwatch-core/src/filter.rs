@@ -225,7 +225,7 @@ impl Filter {
         mask[table.category_column()[i].index()]
             && self.keeps_month(table.month_column()[i])
             && area.keeps(i)
-            && self.keeps_flags(table.flag_column()[i])
+            && self.keeps_flags(table.flags(i))
             && self.keeps_time(table, i)
     }
 

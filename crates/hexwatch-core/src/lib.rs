@@ -53,6 +53,7 @@ mod filter;
 mod incident;
 pub mod kde;
 pub mod patrol;
+mod points;
 pub mod stats;
 mod summary;
 pub mod synthetic;
@@ -68,8 +69,9 @@ pub use disclosure::{DisclosurePolicy, Role};
 pub use filter::{AreaFilter, AreaTest, Filter, FilterError};
 pub use incident::{
     FINEST_RESOLUTION, INDEXED_RESOLUTIONS, IncidentTable, IncidentTableBuilder, LocationId,
-    MembershipReport, NewIncident,
+    MembershipReport, NewIncident, TableMemory,
 };
+pub use points::{InvalidPoint, cells_of_points};
 pub use summary::{Scope, Summary, aggregate_lsoas, aggregate_wards, previous_period, summarise};
 pub use time::{
     HOURS_PER_WEEK, MINUTES_PER_WEEK, TimePrecision, WEEKDAY_NAMES, WeekTime, YearMonth, YearMonthError,

@@ -187,7 +187,7 @@ fn aggregate_by_area(
             if let Some(a) = areas[i]
                 && mask[c]
                 && filter.keeps_month(months[i])
-                && filter.keeps_flags(table.flag_column()[i])
+                && filter.keeps_flags(table.flags(i))
                 && filter.keeps_time(table, i)
                 && let Some(row) = acc.get_mut(a.index())
             {

@@ -11,12 +11,13 @@ use rusqlite::params;
 use xxhash_rust::xxh3::xxh3_128;
 
 use crate::bng::BngProjector;
-use crate::police_uk::{Columns, HeaderProblem, RepeatedColumn, RowProblem};
+use crate::police_uk::{RepeatedColumn, RowProblem};
 use crate::store::{Store, StoreError};
+use crate::street_parse::parse_police_uk;
 use crate::time::Transitions;
 
 /// The `source` of police.uk rows in the identity and the store.
-const SOURCE: &str = "police.uk";
+pub(crate) const SOURCE: &str = "police.uk";
 
 /// Settings for [`ingest_file`].
 #[derive(Debug, Clone)]
@@ -290,13 +291,12 @@ impl<R: Read> Read for LineTap<R> {
     }
 }
 
-/// An opened input: decompressed text (with its line starts), file size and bytes read
+/// An opened input: decompressed text, file size and bytes read
 /// so far.
 pub(crate) struct Opened {
     reader: Box<dyn Read>,
     size: u64,
     count: ByteCounter,
-    lines: SharedLines,
     /// Number rows by record (header = 1, first row = 2) instead of by physical line: for
     /// CSV converted from JSON, whose strings may hold newlines.
     by_record: bool,
@@ -304,9 +304,7 @@ pub(crate) struct Opened {
 
 impl Opened {
     fn new(text: impl Read + 'static, size: u64, count: ByteCounter, by_record: bool) -> Self {
-        let lines = std::rc::Rc::new(std::cell::RefCell::new(LineStarts::new()));
-        let reader = Box::new(LineTap { inner: text, lines: lines.clone() });
-        Self { reader, size, count, lines, by_record }
+        Self { reader: Box::new(text), size, count, by_record }
     }
 }
 
@@ -489,58 +487,10 @@ pub(crate) trait RowReader {
 /// of the file) or not incident data, and is rejected rather than stored.
 pub const MAX_ROW_BYTES: usize = 64 * 1024;
 
-/// police.uk street rows.
-struct PoliceUkReader {
-    columns: Columns,
-    extent: Bounds,
-    projector: BngProjector,
-    /// Later months are in the future.
-    latest: YearMonth,
-}
-
-impl RowReader for PoliceUkReader {
-    fn read(&mut self, record: &csv::ByteRecord, _: &mut Transitions) -> Result<StoredRow, RowProblem> {
-        let row = self.columns.parse(record, &self.extent, self.latest)?;
-        Ok(StoredRow {
-            partition: format!("{SOURCE}|{}|{}", row.force, row.month),
-            content: row.content,
-            source: SOURCE.to_owned(),
-            crime_id: row.crime_id,
-            source_ref: None,
-            month: row.month,
-            precision: TimePrecision::Month,
-            local_start: None,
-            local_end: None,
-            start_utc: None,
-            end_utc: None,
-            time_zone: None,
-            category: row.crime_type,
-            sub_category: None,
-            flags: Vec::new(),
-            weight: 1.0,
-            lon: row.lon,
-            lat: row.lat,
-            projected: None,
-            location: row.location,
-            lsoa_code: row.lsoa_code,
-            lsoa_name: row.lsoa_name,
-            outcome: row.outcome,
-            force: row.force,
-            falls_within: row.falls_within,
-            context: row.context,
-        })
-    }
-
-    fn projector(&self) -> &BngProjector {
-        &self.projector
-    }
-
-    fn column_name(&self, i: usize) -> String {
-        self.columns.names().get(i).cloned().unwrap_or_else(|| format!("column {}", i + 1))
-    }
-}
-
-/// Reads one opened CSV into the store (see [`ingest_file`]); `path` names it in reports.
+/// Reads one opened police.uk street CSV into the store (see [`ingest_file`]): the whole
+/// decompressed text is read into memory, parsed in parallel
+/// ([`crate::street_parse::parse_street`]), then written in one transaction. `path` names
+/// it in reports.
 fn ingest_opened(
     store: &mut Store,
     path: &Path,
@@ -548,19 +498,86 @@ fn ingest_opened(
     options: &IngestOptions,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<IngestReport, IngestError> {
-    let extent = options.extent;
-    ingest_records(store, path, opened, options.replace, progress, &mut |header| {
-        let columns = Columns::from_header(header).map_err(|problem| match problem {
-            HeaderProblem::Missing(column) => IngestError::MissingColumn { path: path.into(), column },
-            HeaderProblem::Repeated(r) => IngestError::repeated(path, r),
-        })?;
-        Ok(Box::new(PoliceUkReader {
-            columns,
-            extent,
-            projector: BngProjector::new(),
-            latest: crate::time::latest_month(),
-        }))
-    })
+    let Opened { mut reader, size: total, count, .. } = opened;
+    let mut text = Vec::new();
+    // A read error (a truncated gzip) keeps what was read: the rows before the last line
+    // end are stored, the partial line after it is not a row.
+    let mut damage = reader.read_to_end(&mut text).err();
+    progress(count.get(), total);
+    if damage.is_some() {
+        let keep = memchr::memrchr(b'\n', &text).map_or(0, |i| i + 1);
+        text.truncate(keep);
+        if text.is_empty()
+            && let Some(cause) = damage.take()
+        {
+            return Err(IngestError::Io { path: path.into(), cause });
+        }
+    }
+    let projector = BngProjector::new();
+    let parsed = parse_police_uk(&text, path, &options.extent, &projector)?;
+    drop(text);
+    let text_columns = parsed.text_columns;
+    let rows_total = parsed.accepted().max(1) as u64;
+    let crs = projector.crs().to_owned();
+    let report = store_rows(store, path, options.replace, &mut |sink| {
+        for r in &parsed.rejected {
+            sink.read();
+            sink.reject(r.line, &r.field, &r.reason);
+        }
+        for (done, (row, text, location)) in parsed.rows().enumerate() {
+            sink.read();
+            let field = |i: Option<usize>| i.and_then(|i| text.field(i));
+            sink.row(&ReadyRow {
+                line: row.line,
+                identity: row.identity,
+                partition: &parsed.partitions[row.partition as usize],
+                source: SOURCE,
+                crime_id: field(text_columns.crime_id),
+                source_ref: None,
+                month: row.month,
+                precision: TimePrecision::Month,
+                local_start: None,
+                local_end: None,
+                start_utc: None,
+                end_utc: None,
+                time_zone: None,
+                category: text.field(text_columns.crime_type).unwrap_or_default(),
+                sub_category: None,
+                flags: None,
+                weight: 1.0,
+                lon: location.lon,
+                lat: location.lat,
+                easting_m: location.bng.easting_m,
+                northing_m: location.bng.northing_m,
+                cell: location.cell,
+                location: field(text_columns.location),
+                lsoa_code: field(text_columns.lsoa_code),
+                lsoa_name: field(text_columns.lsoa_name),
+                outcome: field(text_columns.outcome),
+                force: partition_force(&parsed.partitions[row.partition as usize]),
+                falls_within: field(text_columns.falls_within),
+                context: field(text_columns.context),
+                crs: &crs,
+            })?;
+            if done % 16_384 == 0 {
+                progress(total / 2 + total / 2 * done as u64 / rows_total, total);
+            }
+        }
+        if let Some(e) = &damage {
+            sink.report.stopped_early =
+                Some(format!("stopped after the row at line {}, the last complete one: {e}", sink.last_line));
+        }
+        Ok(())
+    })?;
+    debug_assert_eq!(report.read, parsed.read(), "every parsed row reaches the report");
+    progress(total, total);
+    Ok(report)
+}
+
+/// `Reported by` of a police.uk partition (`police.uk|<force>|<month>`).
+fn partition_force(partition: &str) -> &str {
+    let rest = partition.strip_prefix(SOURCE).and_then(|r| r.strip_prefix('|')).unwrap_or(partition);
+    rest.rsplit_once('|').map_or(rest, |(force, _)| force)
 }
 
 /// The reader for a header, or why the file is refused.
@@ -576,7 +593,11 @@ pub(crate) fn ingest_records(
     progress: &mut dyn FnMut(u64, u64),
     make_reader: &mut MakeReader<'_>,
 ) -> Result<IngestReport, IngestError> {
-    let Opened { reader, size: total, count, lines, by_record } = opened;
+    let Opened { reader, size: total, count, by_record } = opened;
+    // Line starts are recorded as the CSV reader pulls the text (the police.uk reader
+    // counts its own, in parallel: see `street_parse`).
+    let lines = std::rc::Rc::new(std::cell::RefCell::new(LineStarts::new()));
+    let reader = LineTap { inner: reader, lines: lines.clone() };
     let mut csv = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(reader);
     let mut record = csv::ByteRecord::new();
     let io = |e: csv::Error| IngestError::Io { path: path.into(), cause: std::io::Error::other(e) };
@@ -584,9 +605,283 @@ pub(crate) fn ingest_records(
         return Err(IngestError::Empty { path: path.into() });
     }
     let mut rows = make_reader(&record)?;
+    let mut transitions = Transitions::default();
+    // Ordinal of each (partition, content) seen so far in this file.
+    let mut ordinals: HashMap<(String, u128), u32> = HashMap::new();
+    let mut last_line = 1_u64;
+    let report = store_rows(store, path, replace, &mut |sink| {
+        loop {
+            match csv.read_byte_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => {
+                    // Only I/O errors reach here (flexible byte records have no other):
+                    // a truncated gzip or a read failure. Keep what was read before.
+                    sink.report.stopped_early = Some(format!(
+                        "stopped after the row at line {last_line}, the last complete one: {e}"
+                    ));
+                    break;
+                }
+            }
+            let line = if by_record {
+                last_line + 1
+            } else {
+                record.position().and_then(|p| lines.borrow_mut().line_at(p.byte())).unwrap_or(last_line + 1)
+            };
+            last_line = line;
+            sink.read();
+            if sink.report.read.is_multiple_of(4096) {
+                progress(count.get(), total);
+            }
+            if let Some((i, reason)) = row_too_long(&record) {
+                sink.reject(line, &rows.column_name(i), &reason);
+                continue;
+            }
+            let row = match rows.read(&record, &mut transitions) {
+                Ok(row) => row,
+                Err(p) => {
+                    let reason = if by_record { p.reason } else { spanning(&record, line, &p) };
+                    sink.reject(line, &p.field, &reason);
+                    continue;
+                }
+            };
+            let (easting_m, northing_m) = match row.projected {
+                Some(xy) => xy,
+                None => match rows.projector().to_bng(row.lon, row.lat) {
+                    Ok(p) => (p.easting_m, p.northing_m),
+                    Err(e) => {
+                        sink.reject(line, "Longitude", &e.to_string());
+                        continue;
+                    }
+                },
+            };
+            let cell = match LatLng::new(row.lat, row.lon) {
+                Ok(ll) => ll.to_cell(FINEST_RESOLUTION),
+                Err(e) => {
+                    sink.reject(line, "Latitude", &e.to_string());
+                    continue;
+                }
+            };
+            let content_hash = xxh3_128(row.content.as_bytes());
+            let ordinal = ordinals.entry((row.partition.clone(), content_hash)).or_insert(0);
+            *ordinal += 1;
+            let identity =
+                xxh3_128(format!("{}\u{1e}{}\u{1e}{ordinal}", row.partition, row.content).as_bytes())
+                    .to_be_bytes();
+            let flags = (!row.flags.is_empty()).then(|| row.flags.join(","));
+            sink.row(&ReadyRow {
+                line,
+                identity,
+                partition: &row.partition,
+                source: &row.source,
+                crime_id: row.crime_id.as_deref(),
+                source_ref: row.source_ref.as_deref(),
+                month: row.month,
+                precision: row.precision,
+                local_start: row.local_start.as_deref(),
+                local_end: row.local_end.as_deref(),
+                start_utc: row.start_utc.as_deref(),
+                end_utc: row.end_utc.as_deref(),
+                time_zone: row.time_zone.as_deref(),
+                category: &row.category,
+                sub_category: row.sub_category.as_deref(),
+                flags: flags.as_deref(),
+                weight: row.weight,
+                lon: row.lon,
+                lat: row.lat,
+                easting_m,
+                northing_m,
+                cell,
+                location: row.location.as_deref(),
+                lsoa_code: row.lsoa_code.as_deref(),
+                lsoa_name: row.lsoa_name.as_deref(),
+                outcome: row.outcome.as_deref(),
+                force: &row.force,
+                falls_within: row.falls_within.as_deref(),
+                context: row.context.as_deref(),
+                crs: rows.projector().crs(),
+            })?;
+        }
+        sink.report.ambiguous_times = transitions.ambiguous;
+        sink.report.nonexistent_times = transitions.nonexistent;
+        Ok(())
+    })?;
+    progress(total, total);
+    Ok(report)
+}
+
+/// A row longer than [`MAX_ROW_BYTES`]: the index of its longest field and the reason.
+pub(crate) fn row_too_long(record: &csv::ByteRecord) -> Option<(usize, String)> {
+    let len = record.as_slice().len();
+    (len > MAX_ROW_BYTES).then(|| {
+        let (i, longest) = record.iter().enumerate().max_by_key(|(_, f)| f.len()).unwrap_or((0, &[][..]));
+        (
+            i,
+            format!(
+                "the row is {len} bytes long ({} in this field); rows are limited to {MAX_ROW_BYTES} bytes \
+                 (an unclosed quote?)",
+                longest.len()
+            ),
+        )
+    })
+}
+
+/// The reason of a rejected row starting at `line`, saying which lines it spans when quoted
+/// line breaks make it span several, so that rows an unclosed quote swallowed are not lost
+/// from sight.
+pub(crate) fn spanning(record: &csv::ByteRecord, line: u64, p: &RowProblem) -> String {
+    let breaks = record.as_slice().iter().filter(|b| **b == b'\n').count() as u64;
+    if breaks == 0 {
+        return p.reason.clone();
+    }
+    let hint = if p.field == "(row)" { " (an unclosed quote?)" } else { "" };
+    format!("{}; the row spans lines {line} to {}{hint}", p.reason, line + breaks)
+}
+
+/// One validated row ready to store, borrowing its text from the reader.
+pub(crate) struct ReadyRow<'a> {
+    /// Line where the row starts (1 = header).
+    pub(crate) line: u64,
+    /// xxh3-128 of `partition U+001E content U+001E ordinal`.
+    pub(crate) identity: [u8; 16],
+    pub(crate) partition: &'a str,
+    pub(crate) source: &'a str,
+    pub(crate) crime_id: Option<&'a str>,
+    pub(crate) source_ref: Option<&'a str>,
+    pub(crate) month: YearMonth,
+    pub(crate) precision: TimePrecision,
+    pub(crate) local_start: Option<&'a str>,
+    pub(crate) local_end: Option<&'a str>,
+    pub(crate) start_utc: Option<&'a str>,
+    pub(crate) end_utc: Option<&'a str>,
+    pub(crate) time_zone: Option<&'a str>,
+    pub(crate) category: &'a str,
+    pub(crate) sub_category: Option<&'a str>,
+    /// Flag names joined by commas.
+    pub(crate) flags: Option<&'a str>,
+    pub(crate) weight: f64,
+    pub(crate) lon: f64,
+    pub(crate) lat: f64,
+    pub(crate) easting_m: f64,
+    pub(crate) northing_m: f64,
+    /// The cell at [`FINEST_RESOLUTION`].
+    pub(crate) cell: h3o::CellIndex,
+    pub(crate) location: Option<&'a str>,
+    pub(crate) lsoa_code: Option<&'a str>,
+    pub(crate) lsoa_name: Option<&'a str>,
+    pub(crate) outcome: Option<&'a str>,
+    pub(crate) force: &'a str,
+    pub(crate) falls_within: Option<&'a str>,
+    pub(crate) context: Option<&'a str>,
+    /// The projected CRS of `easting_m`/`northing_m`.
+    pub(crate) crs: &'a str,
+}
+
+/// Where a file's rows go: counts every row read, stores accepted rows by identity, keeps
+/// rejections. Handed to the reader by [`store_rows`].
+pub(crate) struct Sink<'s> {
+    insert: rusqlite::Statement<'s>,
+    pub(crate) report: IngestReport,
+    /// Identities seen per partition (what a `replace` keeps).
+    identities: HashMap<String, HashSet<[u8; 16]>>,
+    ingest_id: i64,
+    file_name: String,
+    store_path: PathBuf,
+    /// Line of the last row read.
+    last_line: u64,
+}
+
+impl Sink<'_> {
+    /// Counts one data row read.
+    pub(crate) const fn read(&mut self) {
+        self.report.read += 1;
+    }
+
+    /// Records a rejected row.
+    pub(crate) fn reject(&mut self, line: u64, field: &str, reason: &str) {
+        self.last_line = self.last_line.max(line);
+        self.report.rejected.push(Rejection { line, field: field.to_owned(), reason: reason.to_owned() });
+    }
+
+    /// Stores a row (a duplicate when its identity is already stored).
+    pub(crate) fn row(&mut self, row: &ReadyRow<'_>) -> Result<(), IngestError> {
+        self.last_line = self.last_line.max(row.line);
+        match self.identities.get_mut(row.partition) {
+            Some(seen) => {
+                seen.insert(row.identity);
+            }
+            None => {
+                self.identities.insert(row.partition.to_owned(), HashSet::from([row.identity]));
+            }
+        }
+        let h3 = i64::try_from(u64::from(row.cell)).expect("H3 indexes have the top bit clear");
+        let store_path = &self.store_path;
+        let changed = self
+            .insert
+            .execute(params![
+                row.identity.as_slice(),
+                row.source,
+                row.partition,
+                row.crime_id,
+                row.month.to_string(),
+                row.precision.as_str(),
+                row.category,
+                row.lon,
+                row.lat,
+                row.easting_m,
+                row.northing_m,
+                h3,
+                row.location,
+                row.lsoa_code,
+                row.lsoa_name,
+                row.outcome,
+                row.force,
+                row.falls_within,
+                row.context,
+                self.file_name,
+                i64::try_from(row.line).unwrap_or(i64::MAX),
+                self.ingest_id,
+                row.sub_category,
+                row.flags,
+                row.weight,
+                row.source_ref,
+                row.local_start,
+                row.local_end,
+                row.start_utc,
+                row.end_utc,
+                row.time_zone,
+                row.crs,
+            ])
+            .map_err(|cause| IngestError::Store(StoreError::Sqlite { path: store_path.clone(), cause }))?;
+        if changed == 1 {
+            self.report.accepted += 1;
+            self.report.accepted_points.push((row.lon, row.lat));
+        } else {
+            self.report.duplicates += 1;
+        }
+        Ok(())
+    }
+}
+
+/// Runs `fill` with a [`Sink`] inside one transaction, then handles the partitions the
+/// file touched (with `replace`: deletes what it no longer has, pairing changes), stores
+/// the rejections and the ingest's counts, and commits. The report adds up.
+fn store_rows(
+    store: &mut Store,
+    path: &Path,
+    replace: bool,
+    fill: &mut dyn FnMut(&mut Sink<'_>) -> Result<(), IngestError>,
+) -> Result<IngestReport, IngestError> {
     let file_name =
         path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-
+    let store_path = store.path().to_path_buf();
+    let sql = |cause| IngestError::Store(StoreError::Sqlite { path: store_path.clone(), cause });
+    // IMMEDIATE: take the write lock before reading anything, so that a concurrent ingest
+    // (another process, or the server's POST) waits for this one (the store's busy timeout)
+    // instead of failing on a snapshot that a commit made stale.
+    let tx = store.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(sql)?;
+    tx.execute("INSERT INTO ingests (file) VALUES (?1)", [path.display().to_string()]).map_err(sql)?;
+    let ingest_id = tx.last_insert_rowid();
     let mut report = IngestReport {
         file: path.into(),
         read: 0,
@@ -601,21 +896,8 @@ pub(crate) fn ingest_records(
         changed: 0,
         accepted_points: Vec::new(),
     };
-    let mut transitions = Transitions::default();
-    let store_path = store.path().to_path_buf();
-    let sql = |cause| IngestError::Store(StoreError::Sqlite { path: store_path.clone(), cause });
-    // IMMEDIATE: take the write lock before reading anything, so that a concurrent ingest
-    // (another process, or the server's POST) waits for this one (the store's busy timeout)
-    // instead of failing on a snapshot that a commit made stale.
-    let tx = store.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(sql)?;
-    tx.execute("INSERT INTO ingests (file) VALUES (?1)", [path.display().to_string()]).map_err(sql)?;
-    let ingest_id = tx.last_insert_rowid();
-    // Ordinal of each (partition, content) seen so far in this file; identities per partition.
-    let mut ordinals: HashMap<(String, u128), u32> = HashMap::new();
-    let mut identities: HashMap<String, HashSet<[u8; 16]>> = HashMap::new();
-    let mut last_line = 1_u64;
     {
-        let mut insert = tx
+        let insert = tx
             .prepare(
                 "INSERT OR IGNORE INTO incidents (identity, source, partition, crime_id, month, time_precision, \
                  category, longitude, latitude, easting_m, northing_m, h3_cell, location, lsoa_code, lsoa_name, \
@@ -625,133 +907,19 @@ pub(crate) fn ingest_records(
                  ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)",
             )
             .map_err(sql)?;
-        loop {
-            match csv.read_byte_record(&mut record) {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(e) => {
-                    // Only I/O errors reach here (flexible byte records have no other):
-                    // a truncated gzip or a read failure. Keep what was read before.
-                    report.stopped_early = Some(format!(
-                        "stopped after the row at line {last_line}, the last complete one: {e}"
-                    ));
-                    break;
-                }
-            }
-            let line = if by_record {
-                last_line + 1
-            } else {
-                record.position().and_then(|p| lines.borrow_mut().line_at(p.byte())).unwrap_or(last_line + 1)
-            };
-            last_line = line;
-            report.read += 1;
-            if report.read.is_multiple_of(4096) {
-                progress(count.get(), total);
-            }
-            if record.as_slice().len() > MAX_ROW_BYTES {
-                let (i, longest) =
-                    record.iter().enumerate().max_by_key(|(_, f)| f.len()).unwrap_or((0, &[][..]));
-                report.rejected.push(Rejection {
-                    line,
-                    field: rows.column_name(i),
-                    reason: format!(
-                        "the row is {} bytes long ({} in this field); rows are limited to {MAX_ROW_BYTES} bytes \
-                         (an unclosed quote?)",
-                        record.as_slice().len(),
-                        longest.len()
-                    ),
-                });
-                continue;
-            }
-            let row = match rows.read(&record, &mut transitions) {
-                Ok(row) => row,
-                Err(p) => {
-                    // Quoted line breaks make a row span lines: say which, so that rows an
-                    // unclosed quote swallowed are not lost from sight.
-                    let breaks = record.as_slice().iter().filter(|b| **b == b'\n').count() as u64;
-                    let reason = if breaks > 0 && !by_record {
-                        let hint = if p.field == "(row)" { " (an unclosed quote?)" } else { "" };
-                        format!("{}; the row spans lines {line} to {}{hint}", p.reason, line + breaks)
-                    } else {
-                        p.reason
-                    };
-                    report.rejected.push(Rejection { line, field: p.field, reason });
-                    continue;
-                }
-            };
-            let (easting_m, northing_m) = match row.projected {
-                Some(xy) => xy,
-                None => match rows.projector().to_bng(row.lon, row.lat) {
-                    Ok(p) => (p.easting_m, p.northing_m),
-                    Err(e) => {
-                        report.rejected.push(Rejection {
-                            line,
-                            field: "Longitude".into(),
-                            reason: e.to_string(),
-                        });
-                        continue;
-                    }
-                },
-            };
-            let cell = match LatLng::new(row.lat, row.lon) {
-                Ok(ll) => ll.to_cell(FINEST_RESOLUTION),
-                Err(e) => {
-                    report.rejected.push(Rejection { line, field: "Latitude".into(), reason: e.to_string() });
-                    continue;
-                }
-            };
-            let content_hash = xxh3_128(row.content.as_bytes());
-            let ordinal = ordinals.entry((row.partition.clone(), content_hash)).or_insert(0);
-            *ordinal += 1;
-            let identity =
-                xxh3_128(format!("{}\u{1e}{}\u{1e}{ordinal}", row.partition, row.content).as_bytes())
-                    .to_be_bytes();
-            identities.entry(row.partition.clone()).or_default().insert(identity);
-            let h3 = i64::try_from(u64::from(cell)).expect("H3 indexes have the top bit clear");
-            let flags = (!row.flags.is_empty()).then(|| row.flags.join(","));
-            let changed = insert
-                .execute(params![
-                    identity.as_slice(),
-                    row.source,
-                    row.partition,
-                    row.crime_id,
-                    row.month.to_string(),
-                    row.precision.as_str(),
-                    row.category,
-                    row.lon,
-                    row.lat,
-                    easting_m,
-                    northing_m,
-                    h3,
-                    row.location,
-                    row.lsoa_code,
-                    row.lsoa_name,
-                    row.outcome,
-                    row.force,
-                    row.falls_within,
-                    row.context,
-                    file_name,
-                    i64::try_from(line).unwrap_or(i64::MAX),
-                    ingest_id,
-                    row.sub_category,
-                    flags,
-                    row.weight,
-                    row.source_ref,
-                    row.local_start,
-                    row.local_end,
-                    row.start_utc,
-                    row.end_utc,
-                    row.time_zone,
-                    rows.projector().crs(),
-                ])
-                .map_err(sql)?;
-            if changed == 1 {
-                report.accepted += 1;
-                report.accepted_points.push((row.lon, row.lat));
-            } else {
-                report.duplicates += 1;
-            }
-        }
+        let mut sink = Sink {
+            insert,
+            report,
+            identities: HashMap::new(),
+            ingest_id,
+            file_name,
+            store_path: store_path.clone(),
+            last_line: 1,
+        };
+        fill(&mut sink)?;
+        let Sink { report: filled, identities, .. } = sink;
+        report = filled;
+        report.rejected.sort_by_key(|r| r.line);
         let mut stored = tx
             .prepare(
                 "SELECT id, identity, ingest_id, crime_id, month, location, category FROM incidents WHERE partition = ?1",
@@ -800,8 +968,6 @@ pub(crate) fn ingest_records(
                 .map_err(sql)?;
         }
     }
-    report.ambiguous_times = transitions.ambiguous;
-    report.nonexistent_times = transitions.nonexistent;
     let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     tx.execute(
         "UPDATE ingests SET rows_read = ?2, accepted = ?3, duplicates = ?4, rejected = ?5, not_in_file = ?6, \
@@ -826,7 +992,6 @@ pub(crate) fn ingest_records(
             .map_err(sql)?;
     }
     tx.commit().map_err(sql)?;
-    progress(total, total);
     debug_assert!(report.adds_up(), "ingest report must add up: {report:?}");
     Ok(report)
 }
@@ -839,8 +1004,9 @@ mod tests {
     /// (which point before skipped blank lines and, in CRLF text, before the `\n`).
     fn record_lines(text: &str) -> Vec<u64> {
         let opened = open_bytes(text.as_bytes().to_vec(), false);
-        let lines = opened.lines.clone();
-        let mut csv = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(opened.reader);
+        let lines = std::rc::Rc::new(std::cell::RefCell::new(LineStarts::new()));
+        let reader = LineTap { inner: opened.reader, lines: lines.clone() };
+        let mut csv = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(reader);
         let mut record = csv::ByteRecord::new();
         let mut found = Vec::new();
         while csv.read_byte_record(&mut record).unwrap() {

@@ -103,25 +103,6 @@ impl Columns {
     }
 }
 
-/// A validated row.
-#[derive(Debug, Clone)]
-pub(crate) struct Row {
-    pub(crate) crime_id: Option<String>,
-    pub(crate) month: YearMonth,
-    pub(crate) force: String,
-    pub(crate) falls_within: Option<String>,
-    pub(crate) lon: f64,
-    pub(crate) lat: f64,
-    pub(crate) location: Option<String>,
-    pub(crate) lsoa_code: Option<String>,
-    pub(crate) lsoa_name: Option<String>,
-    pub(crate) crime_type: String,
-    pub(crate) outcome: Option<String>,
-    pub(crate) context: Option<String>,
-    /// Every field, trimmed, joined by U+001F: the normalised row content of the identity.
-    pub(crate) content: String,
-}
-
 /// Why a row was rejected: the field (header name) and the reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct RowProblem {
@@ -177,24 +158,53 @@ pub(crate) fn problem(field: &str, reason: impl Into<String>) -> RowProblem {
     RowProblem { field: field.to_owned(), reason: reason.into() }
 }
 
+/// A validated row's fields, borrowed from the record.
+#[derive(Debug, Clone)]
+pub(crate) struct Fields<'r> {
+    /// Every field, trimmed, in header order.
+    pub(crate) fields: Vec<&'r str>,
+    pub(crate) month: YearMonth,
+    /// `Reported by`.
+    pub(crate) force: &'r str,
+    pub(crate) lon: f64,
+    pub(crate) lat: f64,
+}
+
 impl Columns {
     /// The header's column names as written.
     pub(crate) fn names(&self) -> &[String] {
         &self.names
     }
 
-    /// Validates one record. Coordinates are range-checked here (h3o would accept a
-    /// latitude of 123) and never clamped.
-    ///
-    /// A month after `latest` (the month of the ingest) is in the future: rejected.
-    pub(crate) fn parse(
+    /// Number of columns in the header.
+    pub(crate) fn width(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Header positions of the optional text columns stored with each incident.
+    pub(crate) const fn text_columns(&self) -> TextColumns {
+        TextColumns {
+            crime_id: self.crime_id,
+            falls_within: self.falls_within,
+            location: self.location,
+            lsoa_code: self.lsoa_code,
+            lsoa_name: self.lsoa_name,
+            crime_type: self.crime_type,
+            outcome: self.outcome,
+            context: self.context,
+        }
+    }
+
+    /// Validates one record, borrowing its fields. Coordinates are range-checked here
+    /// (h3o would accept a latitude of 123) and never clamped. A month after `latest` (the
+    /// month of the ingest) is in the future: rejected.
+    pub(crate) fn parse_fields<'r>(
         &self,
-        record: &ByteRecord,
+        record: &'r ByteRecord,
         extent: &Bounds,
         latest: YearMonth,
-    ) -> Result<Row, RowProblem> {
+    ) -> Result<Fields<'r>, RowProblem> {
         let fields = trimmed_fields(record, &self.names)?;
-        let opt = |i: Option<usize>| i.map(|i| fields[i]).filter(|s| !s.is_empty()).map(str::to_owned);
         let month: YearMonth = fields[self.month].parse().map_err(|e| problem("Month", format!("{e}")))?;
         if month > latest {
             return Err(problem("Month", format!("{month} is in the future (it is now {latest})")));
@@ -203,8 +213,7 @@ impl Columns {
         if force.is_empty() {
             return Err(problem("Reported by", "empty: the force is needed for the identity partition"));
         }
-        let crime_type = fields[self.crime_type];
-        if crime_type.is_empty() {
+        if fields[self.crime_type].is_empty() {
             return Err(problem("Crime type", "empty"));
         }
         let (lon_text, lat_text) = (fields[self.longitude], fields[self.latitude]);
@@ -222,22 +231,22 @@ impl Columns {
                 ),
             ));
         }
-        Ok(Row {
-            crime_id: opt(self.crime_id),
-            month,
-            force: force.to_owned(),
-            falls_within: opt(self.falls_within),
-            lon,
-            lat,
-            location: opt(self.location),
-            lsoa_code: opt(self.lsoa_code),
-            lsoa_name: opt(self.lsoa_name),
-            crime_type: crime_type.to_owned(),
-            outcome: opt(self.outcome),
-            context: opt(self.context),
-            content: fields.join("\u{1f}"),
-        })
+        Ok(Fields { fields, month, force, lon, lat })
     }
+}
+
+/// Header positions of the text columns stored with each incident (`crime_type` always
+/// present, the others when the header has them).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TextColumns {
+    pub(crate) crime_id: Option<usize>,
+    pub(crate) falls_within: Option<usize>,
+    pub(crate) location: Option<usize>,
+    pub(crate) lsoa_code: Option<usize>,
+    pub(crate) lsoa_name: Option<usize>,
+    pub(crate) crime_type: usize,
+    pub(crate) outcome: Option<usize>,
+    pub(crate) context: Option<usize>,
 }
 
 pub(crate) fn coordinate(field: &str, text: &str, limit: f64) -> Result<f64, RowProblem> {
@@ -265,20 +274,23 @@ mod tests {
         r.byte_records().next().unwrap().unwrap()
     }
 
-    fn parse(line: &str) -> Result<Row, RowProblem> {
-        Columns::from_header(&rec(HEADER)).unwrap().parse(
-            &rec(line),
+    /// The validated fields of a line: (all fields, longitude, latitude).
+    fn parse(line: &str) -> Result<(Vec<String>, f64, f64), RowProblem> {
+        let record = rec(line);
+        let f = Columns::from_header(&rec(HEADER)).unwrap().parse_fields(
+            &record,
             &Bounds::UNITED_KINGDOM,
             YearMonth::new(2026, 11).unwrap(),
-        )
+        )?;
+        Ok((f.fields.iter().map(|s| (*s).to_owned()).collect(), f.lon, f.lat))
     }
 
     #[test]
     fn reads_a_quoted_bcp_row() {
         let row = parse(",2025-01,Dorset Police,Dorset Police,-1.866628,50.722301,On or near Lansdowne Crescent,E01015432,\"Bournemouth, Christchurch and Poole 001B\",Anti-social behaviour,,").unwrap();
-        assert_eq!(row.lsoa_name.as_deref(), Some("Bournemouth, Christchurch and Poole 001B"));
-        assert_eq!((row.lon, row.lat), (-1.866628, 50.722301));
-        assert_eq!(row.crime_id, None);
+        assert_eq!(row.0[8], "Bournemouth, Christchurch and Poole 001B");
+        assert_eq!((row.1, row.2), (-1.866628, 50.722301));
+        assert_eq!(row.0[0], "");
     }
 
     #[test]
@@ -338,7 +350,7 @@ mod tests {
         latin1 = ByteRecord::from(fields);
         let p = Columns::from_header(&rec(HEADER))
             .unwrap()
-            .parse(&latin1, &Bounds::UNITED_KINGDOM, YearMonth::new(2026, 11).unwrap())
+            .parse_fields(&latin1, &Bounds::UNITED_KINGDOM, YearMonth::new(2026, 11).unwrap())
             .unwrap_err();
         assert_eq!(p.field, "Location");
         assert!(p.reason.contains("byte 0xE9 at byte 4 of the field"), "{}", p.reason);

@@ -322,7 +322,8 @@ impl Store {
     }
 
     /// Builds the in-memory incident table from every stored incident, assigning wards
-    /// with `wards` when given.
+    /// with `wards` when given, its incidents clustered by location
+    /// ([`IncidentTable::cluster_by_location`]).
     ///
     /// # Errors
     /// [`StoreError::Sqlite`]; [`StoreError::Corrupt`] for a stored value this build did not write.
@@ -395,7 +396,9 @@ impl Store {
                 builder.set_lsoa_code(&code);
             }
         }
-        Ok(builder.build(wards))
+        let mut table = builder.build(wards);
+        table.cluster_by_location();
+        Ok(table)
     }
 }
 

@@ -1,7 +1,5 @@
 //! The density grid and the exact kernel sum.
 
-use std::collections::HashMap;
-
 use rayon::prelude::*;
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
@@ -32,19 +30,20 @@ pub fn kde_points(
     weight_of: impl Fn(usize) -> f64,
 ) -> Vec<WeightedPoint> {
     let mask = filter.category_mask(table.categories().len());
-    let mut weights: HashMap<LocationId, f64> = HashMap::new();
+    let mut weights = vec![0.0_f64; table.location_count()];
     let (locations, categories) = (table.location_column(), table.category_column());
-    let (incident_weights, area) = (table.weight_column(), filter.area_test(table));
+    let area = filter.area_test(table);
     for i in 0..table.len() {
         if filter.keeps_incident(table, &mask, &area, i) {
             let c = categories[i].index();
-            *weights.entry(locations[i]).or_default() += weight_of(c) * f64::from(incident_weights[i]);
+            weights[locations[i].index()] += weight_of(c) * f64::from(table.weight(i));
         }
     }
-    let mut points: Vec<(LocationId, f64)> = weights.into_iter().filter(|(_, w)| *w != 0.0).collect();
-    points.sort_by_key(|(loc, _)| *loc);
-    points
+    weights
         .into_iter()
+        .enumerate()
+        .filter(|(_, w)| *w != 0.0)
+        .map(|(loc, weight)| (LocationId(u32::try_from(loc).expect("location ids fit u32")), weight))
         .map(|(loc, weight)| {
             let p = table.location_bng(loc);
             WeightedPoint { easting_m: p.easting_m, northing_m: p.northing_m, weight }

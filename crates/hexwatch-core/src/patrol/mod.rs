@@ -61,7 +61,7 @@ pub enum Weighting {
     /// Each incident counts 1 (the default).
     #[default]
     Incidents,
-    /// Each incident counts its harm weight ([`IncidentTable::weight_column`]).
+    /// Each incident counts its harm weight ([`IncidentTable::weight`]).
     Harm,
 }
 
@@ -319,7 +319,7 @@ fn accumulate(
         let cell = location_cells[table.location_column()[i].index()];
         let w = match weighting {
             Weighting::Incidents => 1.0,
-            Weighting::Harm => f64::from(table.weight_column()[i]),
+            Weighting::Harm => f64::from(table.weight(i)),
         };
         let acc = cells.entry(cell).or_insert_with(|| CellAcc {
             incidents: 0,
