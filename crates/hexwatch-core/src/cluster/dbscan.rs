@@ -49,8 +49,8 @@ impl DbscanLabels {
 /// - `eps_m`: metres.
 ///
 /// # Algorithm
-/// Points are bucketed into square cells of side `eps_m`/√2 and sorted by cell (radix
-/// sort), so each cell's points are contiguous and any two points of one cell are within
+/// Points are bucketed into square cells of side `eps_m`/√2 and sorted by cell (counting
+/// sort, or radix sort for very sparse grids), so each cell's points are contiguous and any two points of one cell are within
 /// `eps_m`. In parallel: each point counts its neighbours in the 5 × 5 cells around its
 /// own, stopping at `min_points`; cells holding core points are joined in a lock-free
 /// union-find when some pair of their core points is within `eps_m` (nearest cells first,

@@ -79,6 +79,20 @@ fn matches_the_sequential_algorithm_on_blobs() {
 }
 
 #[test]
+fn matches_the_sequential_algorithm_on_a_grid_too_sparse_to_index_densely() {
+    // Three towns 150 km apart with eps 20 m: the grid would have ~10^8 cells for 3,000
+    // points, so cells are found by binary search in their sorted keys.
+    let points: Vec<BngPoint> = blobs(3_000, 11)
+        .into_iter()
+        .enumerate()
+        .map(|(i, q)| p(q.easting_m + 150_000.0 * (i % 3) as f64, q.northing_m + 100_000.0 * (i % 3) as f64))
+        .collect();
+    let got = dbscan(&points, 20.0, 3).unwrap();
+    assert_eq!(got, dbscan_naive(&points, 20.0, 3));
+    assert!(got.clusters > 10);
+}
+
+#[test]
 fn a_neighbour_at_exactly_eps_counts() {
     // A 25 m lattice (integer metres, exact in f64): with eps = 25 each inner point has 5
     // neighbours (itself and four at exactly 25 m), corners 3, edges 4.

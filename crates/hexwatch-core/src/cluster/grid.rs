@@ -1,7 +1,8 @@
 //! The sorted grid both clusterings run on: points bucketed into square cells of side
-//! r/√2 (r the linking radius), sorted by cell with a radix sort so that each cell's
-//! points are contiguous in memory, every cell's neighbours within r listed once, and a
-//! lock-free union-find over cells.
+//! r/√2 (r the linking radius), sorted by cell so that each cell's points are contiguous in
+//! memory (a counting sort over the grid's cells when the grid has at most max(4n, 2¹⁶)
+//! cells, else a radix sort on the cells' keys), every cell's neighbours within r listed
+//! once, and a lock-free union-find over cells. No hash map anywhere.
 //!
 //! With side s = r/√2 any two points of one cell are within r of each other (the cell's
 //! diagonal is r), so a cell's linked points form one group without a distance test; two
@@ -101,17 +102,6 @@ pub(crate) enum Ring {
     Corner,
 }
 
-impl Ring {
-    fn of(dx: i64, dy: i64) -> Self {
-        match dx * dx + dy * dy {
-            0 => Self::Own,
-            1 | 2 => Self::Near,
-            4 | 5 => Self::Middle,
-            _ => Self::Corner,
-        }
-    }
-}
-
 impl Grid {
     /// Buckets `points` into cells of side r/√2 (shrunk by 10⁻⁶) and lists each cell's
     /// neighbours that may hold a point within `radius_m` of one of its points.
@@ -173,31 +163,35 @@ impl Grid {
             clippy::cast_sign_loss,
             reason = "non-negative and below 2^31 (checked above); `as` floors non-negative values"
         )]
-        let cell_xy =
-            |p: &BngPoint| (((p.easting_m - x0) / side) as u32, ((p.northing_m - y0) / side) as u32);
-        let mut keyed: Vec<(u64, u32)> = (0..n)
-            .into_par_iter()
-            .map(|i| {
-                let (cx, cy) = cell_xy(&points[i as usize]);
-                ((u64::from(cy) << 32) | u64::from(cx), i)
-            })
-            .collect();
-        sort_by_key(&mut keyed);
-
-        let mut cell_keys: Vec<u64> = Vec::new();
-        let mut starts: Vec<u32> = Vec::new();
-        let mut cell_of = Vec::with_capacity(keyed.len());
-        for (i, &(key, _)) in (0_u32..).zip(&keyed) {
-            if cell_keys.last() != Some(&key) {
-                cell_keys.push(key);
-                starts.push(i);
-            }
-            #[expect(clippy::cast_possible_truncation, reason = "at most n ≤ u32::MAX cells")]
-            cell_of.push((cell_keys.len() - 1) as u32);
-        }
-        starts.push(n);
-        let order: Vec<u32> = keyed.iter().map(|&(_, i)| i).collect();
-        drop(keyed);
+        let cell_xy = |e: f64, n: f64| (((e - x0) / side) as u32, ((n - y0) / side) as u32);
+        let coords: Vec<(u32, u32)> = points.par_iter().map(|p| cell_xy(p.easting_m, p.northing_m)).collect();
+        let (max_cx, max_cy) = cell_xy(extent[2], extent[3]);
+        let (ncols, nrows) = (u64::from(max_cx) + 1, u64::from(max_cy) + 1);
+        let dense_limit = (4 * u64::from(n)).max(DENSE_MIN_CELLS);
+        let (order, cells, locator) = if ncols * nrows <= dense_limit {
+            sort_dense(&coords, ncols, nrows)
+        } else {
+            sort_sparse(&coords)
+        };
+        drop(coords);
+        let cell_count = cells.coords.len();
+        let starts = cells.starts;
+        let cell_of: Vec<u32> = {
+            let mut cell_of = vec![0_u32; order.len()];
+            cell_of.par_chunks_mut(CHUNK).enumerate().for_each(|(k, chunk)| {
+                let first = k * CHUNK;
+                // The cell of the chunk's first point, then walk forward.
+                #[expect(clippy::cast_possible_truncation, reason = "cells ≤ u32::MAX")]
+                let mut c = starts.partition_point(|&s| s as usize <= first) as u32 - 1;
+                for (i, slot) in (first..).zip(chunk.iter_mut()) {
+                    while starts[c as usize + 1] as usize <= i {
+                        c += 1;
+                    }
+                    *slot = c;
+                }
+            });
+            cell_of
+        };
         let xy: Vec<[f64; 2]> = order
             .par_iter()
             .map(|&i| [points[i as usize].easting_m, points[i as usize].northing_m])
@@ -205,19 +199,42 @@ impl Grid {
         let bbox: Vec<[f64; 4]> =
             starts.par_windows(2).map(|w| bbox_of(&xy[w[0] as usize..w[1] as usize])).collect();
 
-        let lists: Vec<Vec<(u32, Ring)>> = (0..cell_keys.len())
+        // Neighbour lists, each cell's bounding box pruned against its own.
+        let (locator, bbox_ref, cell_coords) = (&locator, &bbox, &cells.coords);
+        let neighbours_of = |c: usize| {
+            let (cx, cy) = cell_coords[c];
+            OFFSETS.iter().filter_map(move |&(dx, dy, ring)| {
+                let j = locator.find(i64::from(cx) + dx, i64::from(cy) + dy)?;
+                (box_box_distance_sq(bbox_ref[c], bbox_ref[j as usize]) <= radius_sq_m2).then_some((j, ring))
+            })
+        };
+        // One pass over chunks of cells in parallel, then the chunks' lists joined in order.
+        let chunks: Vec<NeighbourChunk> = (0..cell_count.div_ceil(CELL_CHUNK))
             .into_par_iter()
-            .map(|c| neighbours_of(&cell_keys, &bbox, c, radius_sq_m2))
+            .map(|k| {
+                let cells = k * CELL_CHUNK..((k + 1) * CELL_CHUNK).min(cell_count);
+                let mut counts = Vec::with_capacity(cells.len());
+                let mut list = Vec::with_capacity(cells.len() * 9);
+                for c in cells {
+                    let before = list.len();
+                    list.extend(neighbours_of(c));
+                    #[expect(clippy::cast_possible_truncation, reason = "at most 25")]
+                    counts.push((list.len() - before) as u32);
+                }
+                (counts, list)
+            })
             .collect();
-        let mut neighbour_starts = Vec::with_capacity(lists.len() + 1);
-        let mut neighbours = Vec::with_capacity(lists.iter().map(Vec::len).sum());
-        for list in lists {
-            #[expect(clippy::cast_possible_truncation, reason = "at most 25 per cell, cells ≤ u32::MAX")]
-            neighbour_starts.push(neighbours.len() as u32);
+        let mut neighbour_starts = Vec::with_capacity(cell_count + 1);
+        let mut neighbours = Vec::with_capacity(chunks.iter().map(|(_, l)| l.len()).sum());
+        let mut total = 0_u32;
+        for (counts, list) in chunks {
+            for k in counts {
+                neighbour_starts.push(total);
+                total += k;
+            }
             neighbours.extend(list);
         }
-        #[expect(clippy::cast_possible_truncation, reason = "at most 25 per cell")]
-        neighbour_starts.push(neighbours.len() as u32);
+        neighbour_starts.push(total);
         Ok(Self { xy, order, cell_of, starts, bbox, neighbour_starts, neighbours, radius_sq_m2 })
     }
 
@@ -273,25 +290,29 @@ impl Grid {
     /// components, and their numbers depend only on input indices.
     pub(crate) fn components<const STRICT: bool>(&self, member: &[bool]) -> (Vec<u32>, usize) {
         let cells = self.cell_count();
-        // Each cell's members, contiguous, with their bounding box.
+        // Each cell's members, contiguous, with their bounding box; and the smallest input
+        // index among them (the first: indices ascend within a cell).
+        let (member_counts, first_member): (Vec<u32>, Vec<u32>) = (0..cells)
+            .into_par_iter()
+            .map(|c| {
+                #[expect(clippy::cast_possible_truncation, reason = "cells ≤ u32::MAX")]
+                let range = self.range(c as u32);
+                let mut mine = range.filter(|&i| member[i]);
+                let first = mine.next().map_or(u32::MAX, |i| self.order[i]);
+                #[expect(clippy::cast_possible_truncation, reason = "at most n ≤ u32::MAX members")]
+                let count = (mine.count() + usize::from(first != u32::MAX)) as u32;
+                (count, first)
+            })
+            .unzip();
         let mut member_starts = Vec::with_capacity(cells + 1);
-        let mut member_xy = Vec::new();
-        let mut first_member = Vec::with_capacity(cells);
-        for c in 0..cells {
-            #[expect(clippy::cast_possible_truncation, reason = "at most n ≤ u32::MAX members")]
-            member_starts.push(member_xy.len() as u32);
-            let mut first = u32::MAX;
-            #[expect(clippy::cast_possible_truncation, reason = "cells ≤ u32::MAX")]
-            for i in self.range(c as u32) {
-                if member[i] {
-                    member_xy.push(self.xy[i]);
-                    first = first.min(self.order[i]);
-                }
-            }
-            first_member.push(first);
+        let mut total = 0_u32;
+        for k in &member_counts {
+            member_starts.push(total);
+            total += k;
         }
-        #[expect(clippy::cast_possible_truncation, reason = "at most n ≤ u32::MAX members")]
-        member_starts.push(member_xy.len() as u32);
+        member_starts.push(total);
+        let member_xy: Vec<[f64; 2]> =
+            self.xy.par_iter().zip(member.par_iter()).filter(|(_, m)| **m).map(|(p, _)| *p).collect();
         let members_of =
             |c: u32| &member_xy[member_starts[c as usize] as usize..member_starts[c as usize + 1] as usize];
         let member_box: Vec<[f64; 4]> = (0..cells)
@@ -392,30 +413,143 @@ impl Grid {
     }
 }
 
-/// The cells (by index into the sorted `keys`) whose points may lie within r of cell `c`'s
-/// points: the 5 × 5 block around it, less those whose bounding box is farther than r
-/// from `c`'s; `c` itself first, then nearest ring first.
-fn neighbours_of(keys: &[u64], bbox: &[[f64; 4]], c: usize, radius_sq_m2: f64) -> Vec<(u32, Ring)> {
-    let key = keys[c];
-    let (cx, cy) = (key & 0xFFFF_FFFF, key >> 32);
-    let mut out = Vec::with_capacity(25);
-    for dy in -2_i64..=2 {
-        let Some(row) = cy.checked_add_signed(dy) else { continue };
-        let lo = (row << 32) | cx.saturating_sub(2);
-        let hi = (row << 32) | (cx + 2);
-        let from = keys.partition_point(|k| *k < lo);
-        for (j, &k) in keys.iter().enumerate().skip(from).take_while(|(_, k)| **k <= hi) {
-            if box_box_distance_sq(bbox[c], bbox[j]) > radius_sq_m2 {
-                continue;
+/// The 5 × 5 block of cell offsets (dx, dy) round a cell, nearest ring first (the cell
+/// itself, then the 8 around it, then dx² + dy² = 4 or 5, then the corners).
+const OFFSETS: [(i64, i64, Ring); 25] = {
+    let mut out = [(0, 0, Ring::Own); 25];
+    let mut k = 0;
+    let mut ring = 0;
+    while ring < 4 {
+        let mut dy = -2;
+        while dy <= 2 {
+            let mut dx = -2;
+            while dx <= 2 {
+                let d = dx * dx + dy * dy;
+                let r = match d {
+                    0 => 0,
+                    1 | 2 => 1,
+                    4 | 5 => 2,
+                    _ => 3,
+                };
+                if r == ring {
+                    out[k] = (dx, dy, [Ring::Own, Ring::Near, Ring::Middle, Ring::Corner][r]);
+                    k += 1;
+                }
+                dx += 1;
             }
-            #[expect(clippy::cast_possible_wrap, reason = "cell coordinates are below 2^31")]
-            let dx = (k & 0xFFFF_FFFF) as i64 - cx as i64;
-            #[expect(clippy::cast_possible_truncation, reason = "cells ≤ u32::MAX")]
-            out.push((j as u32, Ring::of(dx, dy)));
+            dy += 1;
+        }
+        ring += 1;
+    }
+    out
+};
+
+/// Points per chunk when walking sorted points in parallel.
+const CHUNK: usize = 1 << 14;
+
+/// Cells per chunk when listing neighbours in parallel.
+const CELL_CHUNK: usize = 1 << 12;
+
+/// A chunk of cells' neighbour counts and their neighbours, in cell order.
+type NeighbourChunk = (Vec<u32>, Vec<(u32, Ring)>);
+
+/// A grid this small (cells across × cells down) is indexed densely even when points are
+/// few.
+const DENSE_MIN_CELLS: u64 = 1 << 16;
+
+/// The non-empty cells in sorted order: their cell coordinates and where their points
+/// start in the sorted order (`starts.len()` = cells + 1).
+struct Cells {
+    coords: Vec<(u32, u32)>,
+    starts: Vec<u32>,
+}
+
+/// Finds a non-empty cell's index from its cell coordinates.
+enum Locator {
+    /// A table over every cell of the grid (`u32::MAX`: empty), when the grid has at most
+    /// max(4n, 2¹⁶) cells.
+    Dense { ncols: u32, nrows: u32, index: Vec<u32> },
+    /// Binary search in the sorted keys (cy << 32 | cx) of the non-empty cells.
+    Sparse { keys: Vec<u64> },
+}
+
+impl Locator {
+    fn find(&self, cx: i64, cy: i64) -> Option<u32> {
+        let cx = u32::try_from(cx).ok()?;
+        let cy = u32::try_from(cy).ok()?;
+        match self {
+            Self::Dense { ncols, nrows, index } => {
+                if cx >= *ncols || cy >= *nrows {
+                    return None;
+                }
+                let c = index[cy as usize * *ncols as usize + cx as usize];
+                (c != u32::MAX).then_some(c)
+            }
+            Self::Sparse { keys } => {
+                let key = (u64::from(cy) << 32) | u64::from(cx);
+                #[expect(clippy::cast_possible_truncation, reason = "cells ≤ u32::MAX")]
+                keys.binary_search(&key).ok().map(|c| c as u32)
+            }
         }
     }
-    out.sort_by_key(|&(j, ring)| (ring, j));
-    out
+}
+
+/// Counting sort of the points by dense cell index `cy · ncols + cx` (ascending input index
+/// within a cell): the input index of each sorted point, the non-empty cells, and a dense
+/// locator.
+fn sort_dense(coords: &[(u32, u32)], ncols: u64, nrows: u64) -> (Vec<u32>, Cells, Locator) {
+    #[expect(clippy::cast_possible_truncation, reason = "the dense grid has at most max(4n, 2^16) cells")]
+    let (w, h) = (ncols as u32, nrows as u32);
+    let dense = |&(cx, cy): &(u32, u32)| cy as usize * w as usize + cx as usize;
+    let mut start = vec![0_u32; w as usize * h as usize + 1];
+    for c in coords {
+        start[dense(c) + 1] += 1;
+    }
+    let mut index = vec![u32::MAX; w as usize * h as usize];
+    let mut cells = Cells { coords: Vec::new(), starts: Vec::new() };
+    for d in 0..index.len() {
+        let count = start[d + 1];
+        start[d + 1] += start[d];
+        if count > 0 {
+            #[expect(clippy::cast_possible_truncation, reason = "cells ≤ n ≤ u32::MAX")]
+            {
+                index[d] = cells.coords.len() as u32;
+                cells.coords.push(((d % w as usize) as u32, (d / w as usize) as u32));
+            }
+            cells.starts.push(start[d]);
+        }
+    }
+    #[expect(clippy::cast_possible_truncation, reason = "n ≤ u32::MAX")]
+    cells.starts.push(coords.len() as u32);
+    let mut order = vec![0_u32; coords.len()];
+    for (i, c) in (0_u32..).zip(coords) {
+        let slot = &mut start[dense(c)];
+        order[*slot as usize] = i;
+        *slot += 1;
+    }
+    (order, cells, Locator::Dense { ncols: w, nrows: h, index })
+}
+
+/// Radix sort of the points by cell key `cy << 32 | cx` (ascending input index within a
+/// cell), for grids too large to index densely: the input index of each sorted point, the
+/// non-empty cells, and a locator by binary search.
+fn sort_sparse(coords: &[(u32, u32)]) -> (Vec<u32>, Cells, Locator) {
+    let mut keyed: Vec<(u64, u32)> =
+        (0_u32..).zip(coords).map(|(i, &(cx, cy))| ((u64::from(cy) << 32) | u64::from(cx), i)).collect();
+    sort_by_key(&mut keyed);
+    let mut keys: Vec<u64> = Vec::new();
+    let mut cells = Cells { coords: Vec::new(), starts: Vec::new() };
+    for (i, &(key, _)) in (0_u32..).zip(&keyed) {
+        if keys.last() != Some(&key) {
+            keys.push(key);
+            cells.coords.push(((key & 0xFFFF_FFFF) as u32, (key >> 32) as u32));
+            cells.starts.push(i);
+        }
+    }
+    #[expect(clippy::cast_possible_truncation, reason = "n ≤ u32::MAX")]
+    cells.starts.push(coords.len() as u32);
+    let order = keyed.into_iter().map(|(_, i)| i).collect();
+    (order, cells, Locator::Sparse { keys })
 }
 
 /// Sorts `(key, index)` pairs by key, then index: a least-significant-digit radix sort on

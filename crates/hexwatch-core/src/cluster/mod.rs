@@ -113,6 +113,22 @@ pub enum ClusterError {
     },
 }
 
+impl ClusterError {
+    /// The parameter at fault, as the server and the command line name it: `eps_m`,
+    /// `min_points`, `p`, `threshold_m`, `area` (NNH's study area) or `points`.
+    #[must_use]
+    pub const fn parameter(&self) -> &'static str {
+        match self {
+            Self::InvalidEps { .. } | Self::ExtentTooLarge { .. } => "eps_m",
+            Self::InvalidMinPoints { .. } => "min_points",
+            Self::InvalidProbability { .. } | Self::NonPositiveThreshold { .. } => "p",
+            Self::InvalidThreshold { .. } => "threshold_m",
+            Self::InvalidArea { .. } => "area",
+            Self::NonFinitePoint { .. } | Self::TooManyPoints { .. } | Self::NoPoints => "points",
+        }
+    }
+}
+
 /// Which clustering to run, with its parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ClusterMethod {
