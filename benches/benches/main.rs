@@ -10,6 +10,7 @@ use hexwatch_core::IncidentTable;
 use hexwatch_io::{IngestOptions, Store, WardSet, ingest_file};
 
 mod aggregate;
+mod cluster;
 mod kde;
 mod stats;
 mod tiles;
@@ -45,6 +46,7 @@ fn benches(c: &mut Criterion) {
     tiles::bench(c, &table);
     stats::bench(c);
     kde::bench(c);
+    cluster::bench(c);
 }
 
 criterion_group! {
