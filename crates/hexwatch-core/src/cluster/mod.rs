@@ -1,10 +1,10 @@
 //! Point clustering of incidents in British National Grid metres: DBSCAN and CrimeStat's
 //! nearest-neighbour hierarchical clustering (NNH, first order), with convex-hull outlines.
 //!
-//! - [`dbscan`]: density-based clusters (`eps_m`, `min_points` counting the point itself,
+//! - [`dbscan()`]: density-based clusters (`eps_m`, `min_points` counting the point itself,
 //!   neighbourhood ≤ `eps_m`), core and border points, grid-accelerated and Rayon-parallel;
 //!   labels equal scikit-learn's.
-//! - [`nnh`]: pairs closer than a threshold linked, the threshold from the random
+//! - [`nnh()`]: pairs closer than a threshold linked, the threshold from the random
 //!   nearest-neighbour distance 0.5·√(A/N) less z standard errors ([`random_threshold`]),
 //!   clusters below a minimum size dropped.
 //! - [`cluster_hulls`]: each cluster's convex hull with its counts and area.
@@ -132,14 +132,14 @@ impl ClusterError {
 /// Which clustering to run, with its parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ClusterMethod {
-    /// [`dbscan`].
+    /// [`dbscan()`].
     Dbscan {
         /// Neighbourhood radius, metres (inclusive).
         eps_m: f64,
         /// Points within `eps_m` (the point itself included) that make a core point.
         min_points: usize,
     },
-    /// [`nnh`].
+    /// [`nnh()`].
     Nnh(NnhParams),
 }
 
@@ -219,7 +219,7 @@ pub fn incident_points(table: &IncidentTable, filter: &Filter) -> (Vec<BngPoint>
 /// then not computed).
 ///
 /// # Errors
-/// Those of [`dbscan`] and [`nnh`], naming the parameter at fault.
+/// Those of [`dbscan()`] and [`nnh()`], naming the parameter at fault.
 pub fn cluster_selection(
     table: &IncidentTable,
     filter: &Filter,
@@ -233,7 +233,7 @@ pub fn cluster_selection(
 /// identifiers; kept in the result).
 ///
 /// # Errors
-/// Those of [`dbscan`] and [`nnh`].
+/// Those of [`dbscan()`] and [`nnh()`].
 pub fn cluster_points(
     points: &[BngPoint],
     incidents: Vec<u32>,

@@ -34,7 +34,7 @@ pub enum NnhThreshold {
     },
 }
 
-/// Settings of [`nnh`].
+/// Settings of [`nnh()`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct NnhParams {
     /// The threshold rule. Default: [`NnhThreshold::Random`] over the points' bounding
@@ -220,7 +220,7 @@ pub fn random_threshold(
 /// for a fixed distance that is not finite and > 0; those of [`random_threshold`] (with no
 /// area given, [`ClusterError::InvalidArea`] when the points' bounding rectangle has no
 /// area); [`ClusterError::NonFinitePoint`] and [`ClusterError::ExtentTooLarge`] as for
-/// [`super::dbscan`].
+/// [`super::dbscan()`].
 ///
 /// # References
 /// Levine, N. (2004). CrimeStat III, chapter 6, Nearest Neighbor Hierarchical Spatial
