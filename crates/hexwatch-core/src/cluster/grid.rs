@@ -102,6 +102,18 @@ pub(crate) enum Ring {
     Corner,
 }
 
+impl Ring {
+    /// The ring of the cell at offset (dx, dy), both within −2…2.
+    const fn of(dx: i64, dy: i64) -> Self {
+        match dx * dx + dy * dy {
+            0 => Self::Own,
+            1 | 2 => Self::Near,
+            4 | 5 => Self::Middle,
+            _ => Self::Corner,
+        }
+    }
+}
+
 impl Grid {
     /// Buckets `points` into cells of side r/√2 (shrunk by 10⁻⁶) and lists each cell's
     /// neighbours that may hold a point within `radius_m` of one of its points.
@@ -201,12 +213,23 @@ impl Grid {
 
         // Neighbour lists, each cell's bounding box pruned against its own.
         let (locator, bbox_ref, cell_coords) = (&locator, &bbox, &cells.coords);
-        let neighbours_of = |c: usize| {
+        // The cell itself first, then the rest of its 5 × 5 block row by row, less cells whose
+        // bounding box is farther than r from its own.
+        let push_neighbours = |c: usize, out: &mut Vec<(u32, Ring)>| {
             let (cx, cy) = cell_coords[c];
-            OFFSETS.iter().filter_map(move |&(dx, dy, ring)| {
-                let j = locator.find(i64::from(cx) + dx, i64::from(cy) + dy)?;
-                (box_box_distance_sq(bbox_ref[c], bbox_ref[j as usize]) <= radius_sq_m2).then_some((j, ring))
-            })
+            #[expect(clippy::cast_possible_truncation, reason = "cells ≤ u32::MAX")]
+            out.push((c as u32, Ring::Own));
+            for dy in -2_i64..=2 {
+                let Ok(row) = u32::try_from(i64::from(cy) + dy) else { continue };
+                locator.row(row, cx.saturating_sub(2), cx.saturating_add(2), |x, j| {
+                    let dx = i64::from(x) - i64::from(cx);
+                    if (dx, dy) != (0, 0)
+                        && box_box_distance_sq(bbox_ref[c], bbox_ref[j as usize]) <= radius_sq_m2
+                    {
+                        out.push((j, Ring::of(dx, dy)));
+                    }
+                });
+            }
         };
         // One pass over chunks of cells in parallel, then the chunks' lists joined in order.
         let chunks: Vec<NeighbourChunk> = (0..cell_count.div_ceil(CELL_CHUNK))
@@ -217,7 +240,7 @@ impl Grid {
                 let mut list = Vec::with_capacity(cells.len() * 9);
                 for c in cells {
                     let before = list.len();
-                    list.extend(neighbours_of(c));
+                    push_neighbours(c, &mut list);
                     #[expect(clippy::cast_possible_truncation, reason = "at most 25")]
                     counts.push((list.len() - before) as u32);
                 }
@@ -262,9 +285,15 @@ impl Grid {
     /// How many points lie within r of sorted point `i` (itself included), counting no
     /// further than `limit`.
     pub(crate) fn count_within<const STRICT: bool>(&self, i: usize, limit: usize) -> usize {
+        let own = self.cell_of[i];
+        // Every point of the cell is within r of every other (the cell's diagonal is r).
+        let in_own = self.range(own).len();
+        if in_own >= limit {
+            return in_own;
+        }
         let p = self.xy[i];
         let mut count = 0;
-        for &(c, _) in self.neighbours(self.cell_of[i]) {
+        for &(c, _) in self.neighbours(own) {
             // A box no nearer than r holds no point within r.
             if !links::<STRICT>(point_box_distance_sq(p, self.bbox[c as usize]), self.radius_sq_m2) {
                 continue;
@@ -413,37 +442,6 @@ impl Grid {
     }
 }
 
-/// The 5 × 5 block of cell offsets (dx, dy) round a cell, nearest ring first (the cell
-/// itself, then the 8 around it, then dx² + dy² = 4 or 5, then the corners).
-const OFFSETS: [(i64, i64, Ring); 25] = {
-    let mut out = [(0, 0, Ring::Own); 25];
-    let mut k = 0;
-    let mut ring = 0;
-    while ring < 4 {
-        let mut dy = -2;
-        while dy <= 2 {
-            let mut dx = -2;
-            while dx <= 2 {
-                let d = dx * dx + dy * dy;
-                let r = match d {
-                    0 => 0,
-                    1 | 2 => 1,
-                    4 | 5 => 2,
-                    _ => 3,
-                };
-                if r == ring {
-                    out[k] = (dx, dy, [Ring::Own, Ring::Near, Ring::Middle, Ring::Corner][r]);
-                    k += 1;
-                }
-                dx += 1;
-            }
-            dy += 1;
-        }
-        ring += 1;
-    }
-    out
-};
-
 /// Points per chunk when walking sorted points in parallel.
 const CHUNK: usize = 1 << 14;
 
@@ -474,21 +472,32 @@ enum Locator {
 }
 
 impl Locator {
-    fn find(&self, cx: i64, cy: i64) -> Option<u32> {
-        let cx = u32::try_from(cx).ok()?;
-        let cy = u32::try_from(cy).ok()?;
+    /// Calls `f(cx, cell)` for each non-empty cell of row `cy` with `x0 ≤ cx ≤ x1`, in
+    /// ascending cx.
+    fn row(&self, cy: u32, x0: u32, x1: u32, mut f: impl FnMut(u32, u32)) {
         match self {
             Self::Dense { ncols, nrows, index } => {
-                if cx >= *ncols || cy >= *nrows {
-                    return None;
+                if cy >= *nrows || x0 >= *ncols {
+                    return;
                 }
-                let c = index[cy as usize * *ncols as usize + cx as usize];
-                (c != u32::MAX).then_some(c)
+                let x1 = x1.min(ncols - 1);
+                let base = cy as usize * *ncols as usize;
+                for (x, &c) in (x0..=x1).zip(&index[base + x0 as usize..=base + x1 as usize]) {
+                    if c != u32::MAX {
+                        f(x, c);
+                    }
+                }
             }
             Self::Sparse { keys } => {
-                let key = (u64::from(cy) << 32) | u64::from(cx);
-                #[expect(clippy::cast_possible_truncation, reason = "cells ≤ u32::MAX")]
-                keys.binary_search(&key).ok().map(|c| c as u32)
+                let (lo, hi) = ((u64::from(cy) << 32) | u64::from(x0), (u64::from(cy) << 32) | u64::from(x1));
+                let from = keys.partition_point(|k| *k < lo);
+                for (j, &k) in keys.iter().enumerate().skip(from).take_while(|(_, k)| **k <= hi) {
+                    #[expect(
+                        clippy::cast_possible_truncation,
+                        reason = "cells ≤ u32::MAX; low 32 bits are cx"
+                    )]
+                    f((k & 0xFFFF_FFFF) as u32, j as u32);
+                }
             }
         }
     }
