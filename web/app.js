@@ -18,6 +18,7 @@ import { hourOfWeekChart } from './lib/week.js';
 import alertsLayer from './layers/alerts.js';
 import boundariesLayer, { areaLabel, setLabel } from './layers/boundaries.js';
 import cellsLayer from './layers/cells.js';
+import clustersLayer from './layers/clusters.js';
 import densityContoursLayer from './layers/density-contours.js';
 import densityLayer from './layers/density.js';
 import emergingLayer from './layers/emerging.js';
@@ -31,7 +32,7 @@ import wardsLayer from './layers/wards.js';
 // One entry per layer (see web/README.md, "Adding a layer"). Within each drawing slot
 // (base, data, outline, highlight) later entries draw on top; the layer switcher, the
 // legend (top layer first), map clicks, detail kinds and exports are all built from it.
-export const LAYERS = [wardsLayer, boundariesLayer, wardDensityLayer, densityLayer, densityContoursLayer, cellsLayer, patrolLayer, emergingLayer, moranLayer, gistarLayer, alertsLayer];
+export const LAYERS = [wardsLayer, boundariesLayer, wardDensityLayer, densityLayer, densityContoursLayer, cellsLayer, clustersLayer, patrolLayer, emergingLayer, moranLayer, gistarLayer, alertsLayer];
 const SLOTS = ['base', 'data', 'outline', 'highlight'];
 
 const INITIAL_VIEW = { center: [-1.875, 50.735], zoom: 11 }; // all of BCP, at H3 resolution 8

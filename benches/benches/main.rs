@@ -10,6 +10,7 @@ use hexwatch_core::IncidentTable;
 use hexwatch_io::{IngestOptions, Store, WardSet, ingest_file};
 
 mod aggregate;
+mod cluster;
 mod kde;
 mod scale;
 mod stats;
@@ -47,6 +48,7 @@ fn benches(c: &mut Criterion) {
     stats::bench(c);
     kde::bench(c);
     scale::bench(c);
+    cluster::bench(c);
 }
 
 criterion_group! {

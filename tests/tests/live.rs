@@ -199,7 +199,8 @@ fn events_stream_data_version_after_a_post() {
 
 /// Purge rules: after a POST near one cell, the count tile holding it and the density tile
 /// within the bandwidth are rebuilt, a far count tile and a far density tile stay cached
-/// (same ETag), and a Gi* tile far away is rebuilt (global statistics).
+/// (same ETag), and a Gi* tile and a clusters tile far away are rebuilt (global statistics;
+/// clusters depend on every incident of the selection).
 #[test]
 fn a_post_purges_near_tiles_and_statistics_but_not_far_tiles() {
     let server = start_server_with(true, |c| c.write_token = WriteToken::new(TOKEN));
@@ -223,12 +224,14 @@ fn a_post_purges_near_tiles_and_statistics_but_not_far_tiles() {
     let counts = "category=anti-social-behaviour";
     let density = "category=anti-social-behaviour&bandwidth_m=300&cell_size_m=200";
     let gistar = "category=anti-social-behaviour&area=bcp&method=gistar";
+    let clusters = "category=anti-social-behaviour&method=dbscan&eps_m=100&min_points=10";
     let probes = [
         ("cells", near, counts, true),
         ("cells", far, counts, false),
         ("density", near, density, true),
         ("density", far, density, false),
         ("cells", far, gistar, true),
+        ("clusters", far, clusters, true),
     ];
     let mut etags = Vec::new();
     for (layer, t, q, _) in probes {
@@ -243,7 +246,7 @@ fn a_post_purges_near_tiles_and_statistics_but_not_far_tiles() {
     let (status, reply) =
         post(&url(base, "source=purge&batch=1"), Some(TOKEN), "application/json", body.as_bytes());
     assert_eq!(status, 201, "{reply}");
-    assert!(reply["tiles_purged"].as_u64().unwrap() >= 3, "{reply}");
+    assert!(reply["tiles_purged"].as_u64().unwrap() >= 4, "{reply}");
     for ((layer, t, q, purged), etag) in probes.into_iter().zip(etags) {
         let (state, new_etag) = fetch(layer, t, q);
         assert_eq!(state, if purged { "miss" } else { "hit" }, "{layer} {q} at {t:?}");

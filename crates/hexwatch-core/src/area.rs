@@ -269,6 +269,20 @@ impl AreaSets {
         }
     }
 
+    /// The area, m² on the British National Grid plane, of what an area filter selects:
+    /// the one area it names, or every ward together for `AnyWard` (BCP); `None` for
+    /// `All` or when the set is not loaded. NNH's random threshold takes it as its study area.
+    #[must_use]
+    pub fn area_m2(&self, area: AreaFilter) -> Option<f64> {
+        match (area, self.resolve(area)) {
+            (_, Some((_, a))) => Some(a.area_km2() * 1e6),
+            (AreaFilter::AnyWard, None) => {
+                self.wards.as_ref().map(|w| w.areas().iter().map(|a| a.area_km2() * 1e6).sum())
+            }
+            _ => None,
+        }
+    }
+
     /// Whether a point in British National Grid metres passes the area filter by position
     /// (for surfaces such as kernel density, where cells have no source code): `All` keeps
     /// everything, `AnyWard` any point of a ward, a single area the points it
@@ -351,5 +365,22 @@ mod tests {
         assert_eq!(sets.study_polygons(AreaFilter::All).len(), 1);
         assert_eq!(sets.by_name("beats").map(AreaSet::len), Some(1));
         assert_eq!(sets.custom_index("beats"), Some(0));
+    }
+
+    #[test]
+    fn area_m2_of_one_area_all_wards_or_nothing() {
+        let sets = AreaSets {
+            wards: Some(AreaSet::new(
+                AreaSet::WARD,
+                vec![square("W1", 0.0, 0.0, 100.0), square("W2", 200.0, 0.0, 50.0)],
+                11.0,
+            )),
+            lsoas: None,
+            custom: vec![],
+        };
+        assert_eq!(sets.area_m2(AreaFilter::Ward(AreaId(1))), Some(2_500.0));
+        assert_eq!(sets.area_m2(AreaFilter::AnyWard), Some(12_500.0));
+        assert_eq!(sets.area_m2(AreaFilter::All), None);
+        assert_eq!(sets.area_m2(AreaFilter::Lsoa(AreaId(0))), None, "no LSOA set loaded");
     }
 }

@@ -36,6 +36,8 @@
 //! - [`summarise`], [`aggregate_wards`]: totals by category, month, location and ward.
 //! - [`evaluation`]: hit rate, PAI, PEI*, RRI and a rolling-origin backtest of the methods.
 //! - [`kde`]: kernel density surfaces in British National Grid metres.
+//! - [`cluster`]: DBSCAN and CrimeStat's nearest-neighbour hierarchical clustering (NNH) of
+//!   incidents in British National Grid metres, with convex-hull outlines.
 //! - [`stats`]: study area, Getis-Ord Gi* with FDR, local Moran's I, emerging hot spots.
 //! - [`alerts`]: hotspot alerts per period: exact conditional Poisson test with FDR, Poisson z,
 //!   EWMA, and cells turning into emerging hot spots.
@@ -47,6 +49,7 @@ mod aggregate;
 pub mod alerts;
 mod area;
 mod category;
+pub mod cluster;
 mod disclosure;
 pub mod evaluation;
 mod filter;

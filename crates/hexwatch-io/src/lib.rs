@@ -21,11 +21,13 @@
 //! - [`CustomAreaFile`]: user areas (beats, PSPO zones) read with repairs and rejections, kept
 //!   in the store (`Store::add_area_set`, `Store::load_area_sets`).
 //! - [`hotspots_geojson`]: ranked H3 cells as GeoJSON; [`cells_csv`], [`wards_csv`]: exports.
+//! - [`clusters_geojson`]: cluster outlines (convex hulls) in WGS84 with their counts.
 
 mod alerting;
 mod api_ingest;
 mod bng;
 mod boundary_file;
+mod cluster_out;
 mod custom_areas;
 mod evaluation_io;
 mod geojson_out;
@@ -45,6 +47,7 @@ pub use alerting::{AlertSettings, StoredAlert, TRANSITION_METHOD, compute_alerts
 pub use api_ingest::{Batch, BodyError, BodyFormat, ingest_body};
 pub use bng::{BngProjector, ProjectionError};
 pub use boundary_file::{BoundaryFileError, SourceCrs};
+pub use cluster_out::{ClusterOutline, cluster_outlines, cluster_summary, clusters_geojson};
 pub use custom_areas::{
     AreaSetError, AreaSetInfo, CustomAreaFile, CustomAreaOptions, DEFAULT_CODE_PROPERTIES,
     DEFAULT_NAME_PROPERTIES, FeatureRejection, Repair, check_set_name,

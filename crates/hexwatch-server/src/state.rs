@@ -14,6 +14,7 @@ use rstar::primitives::{GeomWithData, Rectangle};
 
 use crate::error::ApiError;
 use crate::query::Selection;
+use hexwatch_core::cluster::{ClusterMethod, NnhThreshold, cluster_selection};
 use hexwatch_core::kde::{
     Bandwidth, BandwidthRule, DensityGrid, GridSpec, Kernel, KernelSum, WeightedPoint, arcgis_bandwidth,
     kde_exact, kde_points,
@@ -264,7 +265,8 @@ pub(crate) enum TileScope {
         /// Bandwidth, metres.
         bandwidth_m: f64,
     },
-    /// Global statistics (Gi*, Moran, emerging): purged on every change.
+    /// Global statistics (Gi*, Moran, emerging) and clusters (a cluster may reach across
+    /// the whole selection): purged on every change.
     Global,
     /// Area outlines: no incident change touches them.
     Boundaries,
@@ -332,6 +334,8 @@ pub(crate) struct Inner {
     densities: moka::sync::Cache<(AggregateKey, String), Arc<DensitySurface>>,
     /// Density models (points, bandwidth, R-tree) by (role, selection, kernel, bandwidth).
     density_models: moka::sync::Cache<(AggregateKey, String), Arc<DensityModel>>,
+    /// Clusterings by (role, selection, method and parameters, data version).
+    clusters: moka::sync::Cache<(AggregateKey, String), Arc<IndexedClusters>>,
     /// WGS84 → British National Grid, for density tiles.
     pub(crate) projector: hexwatch_io::BngProjector,
     /// Server-sent events.
@@ -340,6 +344,18 @@ pub(crate) struct Inner {
     pub(crate) write_lock: std::sync::Mutex<()>,
     /// Admission to expensive computations.
     pub(crate) expensive: crate::limits::ExpensiveGate,
+}
+
+/// A clustering of a selection: its outlines in WGS84 with an R-tree over their bounding
+/// boxes (degrees), for tiles, and its summary (method, parameters, counts) for TileJSON.
+#[derive(Debug)]
+pub(crate) struct IndexedClusters {
+    pub(crate) outlines: Vec<hexwatch_io::ClusterOutline>,
+    /// Each outline as a MultiPolygon (what the tile encoder clips).
+    pub(crate) polygons: Vec<geo::MultiPolygon<f64>>,
+    pub(crate) threshold_m: Option<f64>,
+    pub(crate) summary: serde_json::Map<String, serde_json::Value>,
+    pub(crate) tree: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>,
 }
 
 /// Cell statistics with an R-tree over the cells' bounding boxes (degrees), for tiles.
@@ -382,6 +398,7 @@ impl AppState {
             stats: moka::sync::Cache::new(64),
             densities: moka::sync::Cache::new(32),
             density_models: moka::sync::Cache::new(64),
+            clusters: moka::sync::Cache::new(32),
             projector: hexwatch_io::BngProjector::new(),
             events: EventLog::new(),
             write_lock: std::sync::Mutex::new(()),
@@ -418,7 +435,8 @@ impl AppState {
     /// Rebuilds the table after incidents at `changed` (lon, lat) were added or removed,
     /// and purges cached tiles by the rules of their scope: count tiles whose
     /// buffered extent meets a changed incident's cell at the tile's resolution, density
-    /// tiles within the bandwidth of a changed incident, every statistics tile. Tiles that
+    /// tiles within the bandwidth of a changed incident, every statistics and clusters tile
+    /// (clusters chain across the selection, and their ranks are global). Tiles that
     /// depend on a global parameter that changed (the default bandwidth, the density grid)
     /// miss by key. Returns the number of tiles purged.
     ///
@@ -470,6 +488,7 @@ impl AppState {
         self.0.stats.invalidate_all();
         self.0.densities.invalidate_all();
         self.0.density_models.invalidate_all();
+        self.0.clusters.invalidate_all();
         Ok(())
     }
 
@@ -660,6 +679,54 @@ impl AppState {
         Ok(Some(surface))
     }
 
+    /// The clusters of `selection` by `method` for `role`, computed once per data version:
+    /// each cluster's convex hull in WGS84 (largest first) with its counts, and the summary.
+    /// NNH's random threshold takes the selected area's size as its study area (see
+    /// [`nnh_study_area`]).
+    ///
+    /// # Errors
+    /// 400 naming the parameter when the clustering refuses it (e.g. an NNH threshold ≤ 0
+    /// for very few incidents); 500 when an outline cannot be projected.
+    pub(crate) fn clusters(
+        &self,
+        snapshot: &Snapshot,
+        role: Role,
+        selection: &Selection,
+        method: ClusterMethod,
+    ) -> Result<Arc<IndexedClusters>, ApiError> {
+        let key = AggregateKey::of(snapshot, role, selection, 0);
+        let method = nnh_study_area(snapshot, selection, method);
+        self.0
+            .clusters
+            .try_get_with((key, format!("{method:?}")), || {
+                let run = cluster_selection(&snapshot.table, &selection.filter, method)
+                    .map_err(|e| ApiError::bad_parameter(e.parameter(), e.to_string()))?;
+                let outlines = hexwatch_io::cluster_outlines(&run, &self.0.projector)
+                    .map_err(|e| ApiError::internal(&e))?;
+                let polygons: Vec<geo::MultiPolygon<f64>> =
+                    outlines.iter().map(|o| geo::MultiPolygon::new(vec![o.outline_wgs84.clone()])).collect();
+                let boxes = polygons
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, p)| {
+                        let r = geo::BoundingRect::bounding_rect(p)?;
+                        Some(GeomWithData::new(
+                            Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+                            i,
+                        ))
+                    })
+                    .collect();
+                Ok::<_, ApiError>(Arc::new(IndexedClusters {
+                    summary: hexwatch_io::cluster_summary(&run),
+                    threshold_m: run.threshold_m,
+                    outlines,
+                    polygons,
+                    tree: RTree::bulk_load(boxes),
+                }))
+            })
+            .map_err(|e: Arc<ApiError>| (*e).clone())
+    }
+
     /// The aggregate of `selection` at `res` for `role`, computed once per data version.
     pub(crate) fn aggregate(
         &self,
@@ -709,6 +776,22 @@ fn grid_of(model: &DensityModel, cell_size_m: Option<f64>) -> Result<Option<(f64
         ));
     }
     Ok(Some((h, spec)))
+}
+
+/// NNH with a random threshold and no study area given takes the selection's area: the
+/// one area of an `area=` filter, all wards together for `bcp`; with no area filter the
+/// incidents' bounding rectangle (CrimeStat's default when no area is defined).
+fn nnh_study_area(snapshot: &Snapshot, selection: &Selection, method: ClusterMethod) -> ClusterMethod {
+    match method {
+        ClusterMethod::Nnh(mut params) => {
+            if let NnhThreshold::Random { area_m2: None, p } = params.threshold {
+                params.threshold =
+                    NnhThreshold::Random { area_m2: snapshot.areas.area_m2(selection.filter.area), p };
+            }
+            ClusterMethod::Nnh(params)
+        }
+        dbscan @ ClusterMethod::Dbscan { .. } => dbscan,
+    }
 }
 
 /// A cell's bounding box in degrees.

@@ -11,6 +11,7 @@
 //! ```
 
 mod boundaries;
+mod clusters;
 mod density_contours;
 mod density_png;
 mod density_tile;
@@ -20,6 +21,7 @@ mod tile;
 mod tilejson_doc;
 
 pub use boundaries::{BOUNDARIES_LAYER, BoundaryFeature, boundaries_tilejson, encode_boundaries};
+pub use clusters::{CLUSTERS_LAYER, ClusterFeature, clusters_tilejson, encode_clusters};
 pub use density_contours::{CONTOUR_LAYER, ContourError, DensityBand, density_bands, encode_density_bands};
 pub use density_png::{DENSITY_BREAKS, DENSITY_COLOURS, density_preview_png, density_rgba};
 pub use density_tile::{DENSITY_TILE_SIZE, density_tile_png, footprint_mean, pixel_means};

@@ -1,5 +1,5 @@
 //! WGS84 polygons (with holes) to MVT rings: clip to the buffered tile, project, round and
-//! orient. Shared by the `density-contours` and `boundaries` layers.
+//! orient. Shared by the `density-contours`, `boundaries` and `clusters` layers.
 
 use std::borrow::Cow;
 

@@ -1,5 +1,5 @@
-//! The `hexwatch` command: `serve`, `ingest`, `delete`, `areas`, `density`, `hotspots`, `alerts`,
-//! `patrol-plan`, `evaluate`, `generate`.
+//! The `hexwatch` command: `serve`, `ingest`, `delete`, `areas`, `density`, `hotspots`,
+//! `cluster`, `alerts`, `patrol-plan`, `evaluate`, `generate`.
 
 #![expect(
     clippy::print_stdout,
@@ -9,6 +9,7 @@
 
 mod alerts;
 mod areas;
+mod cluster;
 mod density;
 mod evaluate;
 mod generate;
@@ -49,6 +50,9 @@ enum Command {
     Density(density::DensityArgs),
     /// Write the top H3 cells by incident count as GeoJSON.
     Hotspots(hotspots::HotspotsArgs),
+    /// Cluster the selected incidents (DBSCAN, or CrimeStat's nearest-neighbour hierarchical
+    /// clustering) and write each cluster's convex hull with its counts as GeoJSON.
+    Cluster(cluster::ClusterArgs),
     /// Plan K non-overlapping patrol areas covering the most incidents; print them or write
     /// GeoJSON, CSV or a printable patrol sheet (HTML).
     PatrolPlan(patrol::PatrolArgs),
@@ -77,6 +81,7 @@ fn main() -> ExitCode {
         Command::Delete(args) => ingest::run_delete(&cli.store, &args),
         Command::Areas(args) => areas::run(&cli.store, &args),
         Command::Hotspots(args) => hotspots::run(&cli.store, &args),
+        Command::Cluster(args) => cluster::run(&cli.store, &args),
         Command::PatrolPlan(args) => patrol::run(&cli.store, &args),
         Command::Evaluate(args) => evaluate::run(&cli.store, &args),
         Command::Alerts(args) => alerts::run(&cli.store, &args),

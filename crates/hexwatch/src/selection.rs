@@ -1,4 +1,4 @@
-//! The selection options shared by `hotspots` and `density`.
+//! The selection options shared by `hotspots`, `density`, `cluster` and the planning commands.
 
 use std::path::{Path, PathBuf};
 

@@ -178,6 +178,11 @@ pub(super) async fn catalog(
                 "tilejson": "/tiles/boundaries",
                 "description": "Area outlines of every boundary set (properties set, code, name); ?set=ward|lsoa|<custom set> selects one (see /api/meta area_sets)",
                 "sets": sets,
+            },
+            "clusters": {
+                "content_type": "application/vnd.mapbox-vector-tile",
+                "tilejson": "/tiles/clusters",
+                "description": "Convex hulls of incident clusters (properties cluster, count, core_count, share, area_km2, buffered_m, threshold_m): method=dbscan (eps_m, default 100; min_points, default 10) or method=nnh (CrimeStat's nearest-neighbour hierarchical clustering: p, default 0.05, or threshold_m; min_points); the TileJSON carries the counts",
             }
         },
         "geojson": {

@@ -1,5 +1,5 @@
 //! `/tiles/{layer}` (TileJSON) and `/tiles/{layer}/{z}/{x}/{y}` (MVT or PNG) for the `cells`,
-//! `density`, `density-contours` and `boundaries` layers.
+//! `density`, `density-contours`, `boundaries` and `clusters` layers.
 
 use std::io::{Read, Write};
 use std::sync::Arc;
@@ -10,10 +10,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use h3o::CellIndex;
+use hexwatch_core::cluster::{ClusterMethod, NnhParams, NnhThreshold};
 use hexwatch_core::{AreaSet, AreaSets, Role, density_per_km2_month};
 use hexwatch_tiles::{
-    BUFFER, BoundaryFeature, CellFeature, EXTENT, PropertyValue, TileCoord, boundaries_tilejson,
-    cells_tilejson, encode_boundaries, encode_cells, resolution_for_zoom,
+    BUFFER, BoundaryFeature, CellFeature, ClusterFeature, EXTENT, PropertyValue, TileCoord,
+    boundaries_tilejson, cells_tilejson, clusters_tilejson, encode_boundaries, encode_cells, encode_clusters,
+    resolution_for_zoom,
 };
 use rstar::AABB;
 
@@ -27,7 +29,84 @@ use hexwatch_tiles::{
     CONTOUR_LAYER, DENSITY_BREAKS, DENSITY_TILE_SIZE, density_tile_png, encode_density_bands, pixel_means,
 };
 
-const LAYERS: [&str; 4] = ["cells", "density", "density-contours", "boundaries"];
+const LAYERS: [&str; 5] = ["cells", "density", "density-contours", "boundaries", "clusters"];
+
+/// Parameters of the `clusters` layer.
+const CLUSTER_PARAMS: [&str; 5] = ["method", "eps_m", "min_points", "p", "threshold_m"];
+
+/// Default DBSCAN radius of the `clusters` layer, metres (about a street block).
+pub(crate) const DEFAULT_EPS_M: f64 = 100.0;
+/// Default `min_points` of the `clusters` layer (DBSCAN and NNH).
+pub(crate) const DEFAULT_MIN_POINTS: usize = 10;
+/// Default one-tailed probability of NNH's random threshold (the 95 % lower bound).
+pub(crate) const DEFAULT_NNH_P: f64 = 0.05;
+
+/// Parses the `clusters` layer's parameters: `method` (`dbscan`, the default, or `nnh`),
+/// `eps_m` (DBSCAN, metres, 1–5000, default 100), `min_points` (1–100000, default 10), and
+/// for NNH either `p` (one-tailed probability of the random threshold, 0 < p ≤ 0.5, default
+/// 0.05) or `threshold_m` (a fixed threshold, metres, 1–5000).
+///
+/// # Errors
+/// 400 naming the parameter: an unknown method, a value out of range, a parameter of the
+/// other method, or both `p` and `threshold_m`.
+pub(crate) fn parse_cluster_params(pairs: &Pairs) -> Result<ClusterMethod, ApiError> {
+    let value = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+    let number = |name: &str, min: f64, max: f64, unit: &str| -> Result<Option<f64>, ApiError> {
+        value(name)
+            .map(|v| {
+                v.parse::<f64>().ok().filter(|m| m.is_finite() && (min..=max).contains(m)).ok_or_else(|| {
+                    ApiError::bad_parameter(
+                        name,
+                        format!("invalid {name} (got {v:?}): {unit} from {min} to {max}"),
+                    )
+                })
+            })
+            .transpose()
+    };
+    let min_points = match value("min_points") {
+        None => DEFAULT_MIN_POINTS,
+        Some(v) => v.parse::<usize>().ok().filter(|n| (1..=100_000).contains(n)).ok_or_else(|| {
+            ApiError::bad_parameter(
+                "min_points",
+                format!("invalid min_points (got {v:?}): a whole number of incidents from 1 to 100000"),
+            )
+        })?,
+    };
+    let only = |name: &str, method: &str| match value(name) {
+        Some(_) => Err(ApiError::bad_parameter(name, format!("{name} applies only to method={method}"))),
+        None => Ok(()),
+    };
+    match value("method").unwrap_or("dbscan") {
+        "dbscan" => {
+            only("p", "nnh")?;
+            only("threshold_m", "nnh")?;
+            let eps_m = number("eps_m", 1.0, 5_000.0, "metres")?.unwrap_or(DEFAULT_EPS_M);
+            Ok(ClusterMethod::Dbscan { eps_m, min_points })
+        }
+        "nnh" => {
+            only("eps_m", "dbscan")?;
+            let p = number("p", 0.0, 0.5, "a one-tailed probability")?;
+            if p == Some(0.0) {
+                return Err(ApiError::bad_parameter(
+                    "p",
+                    "invalid p (got \"0\"): must be above 0 (0.05 for 95 %)",
+                ));
+            }
+            let threshold = match (p, number("threshold_m", 1.0, 5_000.0, "metres")?) {
+                (Some(_), Some(_)) => {
+                    return Err(ApiError::bad_parameter(
+                        "threshold_m",
+                        "give p (the random threshold's probability) or threshold_m (a fixed threshold), not both",
+                    ));
+                }
+                (_, Some(distance_m)) => NnhThreshold::Fixed { distance_m },
+                (p, None) => NnhThreshold::Random { area_m2: None, p: p.unwrap_or(DEFAULT_NNH_P) },
+            };
+            Ok(ClusterMethod::Nnh(NnhParams { threshold, min_points }))
+        }
+        m => Err(ApiError::bad_parameter("method", format!("invalid method (got {m:?}): dbscan or nnh"))),
+    }
+}
 
 /// Parameters of the density layer.
 const DENSITY_PARAMS: [&str; 3] = ["kernel", "bandwidth_m", "cell_size_m"];
@@ -93,6 +172,9 @@ pub(super) async fn tilejson(
         };
         let doc = boundaries_tilejson(url, &names, snapshot.bounds, &state.0.config.attribution);
         return Ok(axum::Json(doc).into_response());
+    }
+    if layer == "clusters" {
+        return clusters_tilejson_route(&state, &snapshot, &pairs, &headers).await;
     }
     if layer != "cells" {
         return density_tilejson(&state, &snapshot, &pairs, &headers, layer).await;
@@ -164,6 +246,9 @@ pub(super) async fn tile(
     let snapshot = state.snapshot();
     if layer == "boundaries" {
         return boundaries_tile(state, snapshot, &pairs, &headers, coord).await;
+    }
+    if layer == "clusters" {
+        return clusters_tile(state, snapshot, &pairs, &headers, coord).await;
     }
     if layer != "cells" {
         return density_tile(state, snapshot, &pairs, &headers, coord, layer).await;
@@ -283,6 +368,85 @@ async fn boundaries_tile(
     })
     .await?;
     Ok(respond(&cached, headers))
+}
+
+/// A `clusters` tile: the convex hull of every cluster of the selection that reaches the
+/// tile, with its counts. The clustering depends on every incident of the selection, so the
+/// tile is keyed by the data version and purged on every change.
+async fn clusters_tile(
+    state: AppState,
+    snapshot: Arc<Snapshot>,
+    pairs: &Pairs,
+    headers: &HeaderMap,
+    coord: TileCoord,
+) -> Result<Response, ApiError> {
+    let selection = parse_selection(pairs, &snapshot.table, &snapshot.areas, &CLUSTER_PARAMS)?;
+    let method = parse_cluster_params(pairs)?;
+    let role = role_of(headers);
+    let key = TileKey {
+        role,
+        layer: "clusters",
+        z: coord.z,
+        x: coord.x,
+        y: coord.y,
+        selection: format!("{};{method:?}", selection.cache_key()),
+        version: format!("data {}", snapshot.data_version),
+    };
+    let cached = cached_tile(&state, key, true, move |st| {
+        let clusters = st.clusters(&snapshot, role, &selection, method)?;
+        let mut found: Vec<usize> =
+            clusters.tree.locate_in_envelope_intersecting(&tile_window(coord)).map(|e| e.data).collect();
+        found.sort_unstable();
+        let policy = st.0.config.disclosure;
+        let features = found.into_iter().filter_map(|i| {
+            let o = &clusters.outlines[i];
+            let count = policy.visible_count(role, u32::try_from(o.count).ok()?)?;
+            Some(ClusterFeature {
+                cluster: u32::try_from(o.rank).ok()?,
+                count,
+                core_count: o.core_count.and_then(|c| u32::try_from(c).ok()),
+                share: o.share,
+                area_km2: o.area_km2,
+                buffered_m: o.buffered_m,
+                threshold_m: clusters.threshold_m,
+                polygons: &clusters.polygons[i],
+            })
+        });
+        gzip_tile(encode_clusters(coord, features).map_err(|e| ApiError::internal(&e))?, TileScope::Global)
+    })
+    .await?;
+    Ok(respond(&cached, headers))
+}
+
+/// TileJSON of the `clusters` layer: the tile template with the request's filters and
+/// parameters, the layer's fields, and the clustering's method, parameters and counts
+/// (`clusters`, `clustered`, `noise`, `clustered_share`; NNH's threshold and its working).
+async fn clusters_tilejson_route(
+    state: &AppState,
+    snapshot: &Arc<Snapshot>,
+    pairs: &Pairs,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let selection = parse_selection(pairs, &snapshot.table, &snapshot.areas, &CLUSTER_PARAMS)?;
+    let method = parse_cluster_params(pairs)?;
+    let role = role_of(headers);
+    let query = serde_urlencoded_pairs(pairs);
+    let url = format!(
+        "{}/tiles/clusters/{{z}}/{{x}}/{{y}}{}",
+        base_url(state, headers),
+        if query.is_empty() { String::new() } else { format!("?{query}") }
+    );
+    let (st, snap) = (state.clone(), snapshot.clone());
+    // Clustering the selection is expensive: through the gate, off the async runtime.
+    let permit = state.0.expensive.enter().await?;
+    let clusters = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        st.clusters(&snap, role, &selection, method)
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e))??;
+    let doc = clusters_tilejson(url, snapshot.bounds, &state.0.config.attribution, clusters.summary.clone());
+    Ok(axum::Json(doc).into_response())
 }
 
 /// A density tile: for `density` a 256 × 256 PNG, each pixel the mean density over its
