@@ -419,37 +419,45 @@ fn parse_chunk(bytes: &[u8], line: u64, columns: &Columns, extent: &Bounds, late
     chunk
 }
 
+/// Distinct values in first-seen order, each with its index.
+struct Interner<T> {
+    values: Vec<T>,
+    ids: FxHashMap<T, u32>,
+}
+
+impl<T> Default for Interner<T> {
+    fn default() -> Self {
+        Self { values: Vec::new(), ids: FxHashMap::default() }
+    }
+}
+
+impl<T: Clone + Eq + std::hash::Hash> Interner<T> {
+    /// The file-wide index of each of a chunk's values (adding the new ones).
+    fn intern_all(&mut self, chunk_values: Vec<T>) -> Vec<u32> {
+        chunk_values
+            .into_iter()
+            .map(|v| {
+                let next = u32::try_from(self.values.len()).expect("fewer than 2^32 distinct values");
+                *self.ids.entry(v.clone()).or_insert_with(|| {
+                    self.values.push(v);
+                    next
+                })
+            })
+            .collect()
+    }
+}
+
 /// Merges chunk-local partitions and locations into file-wide ones, projects and indexes
 /// each distinct location once (in parallel), rejects rows whose location fails, and gives
 /// repeated contents their ordinals (in file order, as the identity requires).
 fn assemble(mut chunks: Vec<Chunk>, projector: &BngProjector, columns: &Columns) -> ParsedStreet {
     let width = columns.width();
-    let mut partitions: Vec<String> = Vec::new();
-    let mut partition_ids: FxHashMap<String, u32> = FxHashMap::default();
-    let mut keys: Vec<(u64, u64)> = Vec::new();
-    let mut location_ids: FxHashMap<(u64, u64), u32> = FxHashMap::default();
+    let mut partitions = Interner::default();
+    let mut keys = Interner::default();
     let mut remaps = Vec::with_capacity(chunks.len());
     for chunk in &mut chunks {
-        let partition_map: Vec<u32> = std::mem::take(&mut chunk.partitions)
-            .into_iter()
-            .map(|p| {
-                let next = u32::try_from(partitions.len()).expect("fewer than 2^32 partitions");
-                *partition_ids.entry(p.clone()).or_insert_with(|| {
-                    partitions.push(p);
-                    next
-                })
-            })
-            .collect();
-        let location_map: Vec<u32> = std::mem::take(&mut chunk.locations)
-            .into_iter()
-            .map(|key| {
-                let next = u32::try_from(keys.len()).expect("fewer than 2^32 locations");
-                *location_ids.entry(key).or_insert_with(|| {
-                    keys.push(key);
-                    next
-                })
-            })
-            .collect();
+        let partition_map = partitions.intern_all(std::mem::take(&mut chunk.partitions));
+        let location_map = keys.intern_all(std::mem::take(&mut chunk.locations));
         remaps.push((partition_map, location_map));
     }
     chunks.par_iter_mut().zip(&remaps).for_each(|(chunk, (partition_map, location_map))| {
@@ -458,7 +466,7 @@ fn assemble(mut chunks: Vec<Chunk>, projector: &BngProjector, columns: &Columns)
             row.location = location_map[row.location as usize];
         }
     });
-    let locations = locate_all(&keys, projector);
+    let locations = locate_all(&keys.values, projector);
 
     let mut rejected: Vec<Rejection> = Vec::new();
     let mut read = 0;
@@ -476,7 +484,8 @@ fn assemble(mut chunks: Vec<Chunk>, projector: &BngProjector, columns: &Columns)
             *ordinal += 1;
             if *ordinal > 1 {
                 let content = &text[row.content.0 as usize..row.content.1 as usize];
-                let input = format!("{}\u{1e}{content}\u{1e}{ordinal}", partitions[row.partition as usize]);
+                let input =
+                    format!("{}\u{1e}{content}\u{1e}{ordinal}", partitions.values[row.partition as usize]);
                 row.identity = xxh3_128(input.as_bytes()).to_be_bytes();
             }
             true
@@ -485,7 +494,7 @@ fn assemble(mut chunks: Vec<Chunk>, projector: &BngProjector, columns: &Columns)
     rejected.sort_by_key(|r| r.line);
     ParsedStreet {
         chunks,
-        partitions,
+        partitions: partitions.values,
         locations,
         rejected,
         read,
