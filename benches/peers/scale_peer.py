@@ -37,7 +37,7 @@ def timed(fn, repeats):
 def criterion_seconds(target, group, function):
     """Criterion's point estimate (slope if sampled linearly, else mean) in seconds."""
     base = target / "criterion" / group
-    matches = sorted(base.glob(f"{function}/*/new/estimates.json"))
+    matches = sorted(base.glob(f"{function.replace('/', '_')}/*/new/estimates.json"))
     if not matches:
         return None
     est = json.loads(matches[0].read_text())
@@ -59,8 +59,9 @@ def main():
     import h3
     import mapbox_vector_tile
 
+    from importlib.metadata import version
     print(f"pyarrow {pa.__version__}, h3 {h3.__version__}, mapbox-vector-tile "
-          f"{getattr(mapbox_vector_tile, '__version__', '?')}, threads {pa.cpu_count()}")
+          f"{version('mapbox-vector-tile')}, threads {pa.cpu_count()}")
     results = {}
 
     files = sorted(args.national.glob("*-street.csv.gz"))
