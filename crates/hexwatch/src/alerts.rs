@@ -34,10 +34,7 @@ pub(crate) struct AlertsArgs {
 }
 
 pub(crate) fn run(store_path: &Path, args: &AlertsArgs) -> anyhow::Result<ExitCode> {
-    let resolution = h3o::Resolution::try_from(args.res)
-        .ok()
-        .filter(|_| hexwatch_core::INDEXED_RESOLUTIONS.contains(&args.res))
-        .with_context(|| format!("invalid --res {}: an H3 resolution from 5 to 12", args.res))?;
+    let resolution = crate::selection::indexed_resolution(args.res)?;
     let wards = WardSet::from_geojson_file(&args.wards, "WD20CD", "WD20NM")
         .with_context(|| format!("--wards {}", args.wards.display()))?;
     let index = wards.index(args.ward_tolerance_m);

@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use h3o::Resolution;
 use hexwatch_core::evaluation::{AREA_SHARES, BacktestParams, BacktestResult, backtest};
 use hexwatch_core::stats::StudyArea;
 use hexwatch_core::{AreaFilter, Filter};
@@ -33,12 +32,7 @@ pub(crate) struct EvaluateArgs {
 }
 
 pub(crate) fn run(store_path: &Path, args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
-    let Some(resolution) = Some(args.res)
-        .filter(|r| hexwatch_core::INDEXED_RESOLUTIONS.contains(r))
-        .and_then(|r| Resolution::try_from(r).ok())
-    else {
-        bail!("invalid --res {}: an H3 resolution from 5 to 12", args.res);
-    };
+    let resolution = crate::selection::indexed_resolution(args.res)?;
     let Selected { table, areas, mut filter } = args.selection.load(store_path)?;
     if filter.area == AreaFilter::All {
         bail!("evaluate needs a study area: pass --area bcp (or a ward, LSOA or custom area)");

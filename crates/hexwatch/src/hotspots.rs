@@ -44,12 +44,7 @@ pub(crate) struct HotspotsArgs {
 }
 
 pub(crate) fn run(store_path: &Path, args: &HotspotsArgs) -> anyhow::Result<ExitCode> {
-    let Some(res) = Some(args.res)
-        .filter(|r| hexwatch_core::INDEXED_RESOLUTIONS.contains(r))
-        .and_then(|r| Resolution::try_from(r).ok())
-    else {
-        bail!("invalid --res {}: an H3 resolution from 5 to 12", args.res);
-    };
+    let res = crate::selection::indexed_resolution(args.res)?;
     let Selected { table, areas, filter } = args.selection.load(store_path)?;
     if let Some(method) = Method::parse(&args.method) {
         return run_statistic(&table, &filter, &areas, res, method, args);

@@ -3,8 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
-use h3o::Resolution;
+use anyhow::Context;
 use hexwatch_core::patrol::{PatchShape, PatrolParams, PatrolPlan, Weighting, plan_patrols};
 use hexwatch_core::stats::StudyArea;
 use hexwatch_core::{AreaFilter, Filter, parse_hours, parse_weekdays};
@@ -49,12 +48,7 @@ pub(crate) struct PatrolArgs {
 }
 
 pub(crate) fn run(store_path: &Path, args: &PatrolArgs) -> anyhow::Result<ExitCode> {
-    let Some(resolution) = Some(args.res)
-        .filter(|r| hexwatch_core::INDEXED_RESOLUTIONS.contains(r))
-        .and_then(|r| Resolution::try_from(r).ok())
-    else {
-        bail!("invalid --res {}: an H3 resolution from 5 to 12", args.res);
-    };
+    let resolution = crate::selection::indexed_resolution(args.res)?;
     let Selected { table, areas, mut filter } = args.selection.load(store_path)?;
     if filter.categories.is_none() {
         filter.categories =

@@ -105,3 +105,14 @@ impl SelectionArgs {
         Ok(Selected { table, areas, filter })
     }
 }
+
+/// The H3 resolution of a `--res` argument: one of [`hexwatch_core::INDEXED_RESOLUTIONS`].
+///
+/// # Errors
+/// A message naming `--res` for any other number.
+pub(crate) fn indexed_resolution(res: u8) -> anyhow::Result<h3o::Resolution> {
+    h3o::Resolution::try_from(res)
+        .ok()
+        .filter(|_| hexwatch_core::INDEXED_RESOLUTIONS.contains(&res))
+        .with_context(|| format!("invalid --res {res}: an H3 resolution from 5 to 12"))
+}
