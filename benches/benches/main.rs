@@ -11,6 +11,7 @@ use hexwatch_io::{IngestOptions, Store, WardSet, ingest_file};
 
 mod aggregate;
 mod cluster;
+mod http;
 mod kde;
 mod scale;
 mod stats;
@@ -42,13 +43,14 @@ fn dorset_table() -> (IncidentTable, tempfile::TempDir) {
 }
 
 fn benches(c: &mut Criterion) {
-    let (table, _dir) = dorset_table();
+    let (table, dir) = dorset_table();
     aggregate::bench(c, &table);
     tiles::bench(c, &table);
     stats::bench(c);
     kde::bench(c);
     scale::bench(c);
     cluster::bench(c);
+    http::bench(c, &dir.path().join("bench.sqlite3"));
 }
 
 criterion_group! {
