@@ -64,7 +64,7 @@ pub use ingest::{
 pub use mapping::{ColumnMap, FlagMap, Mapping, TimeMap, ingest_mapped};
 pub use patrol_out::{busiest_hours, patrol_csv, patrol_geojson, patrol_sheet_html, patrol_svg};
 pub use raster_out::{RasterError, write_density_geotiff};
-pub use report_html::{PACK_CSS, PackStyle, pack_html, pack_tables};
+pub use report_html::{PACK_CSS, PackStyle, pack_html, pack_json, pack_tables};
 pub use report_pack::{
     AreaChange, HotSpots, Pack, PackError, PackOptions, PatrolSection, Transition, build_pack,
 };

@@ -986,3 +986,96 @@ pub fn pack_tables(pack: &Pack) -> Result<Vec<(&'static str, String)>, csv::Erro
         ("patrol.csv", patrol),
     ])
 }
+
+/// The pack's figures as JSON (`/api/report?format=json`): `data_version`, `period`,
+/// `area`, `area_name`, `filters`, `role`, `data_first`/`data_last`, `kpis` (each with
+/// `measure`, `window`, `from`, `to`, `count` and `previous`/`year_earlier` holding `from`,
+/// `to` and either `no_data: true` or `count`, `change_pct`, `p`, `q`, `significant`),
+/// `wards`, `lsoas` (`code`, `name`, `count`, `previous`, `year_to_date`, `p`, `q`),
+/// `hot_spots` (`hot`, `cold`, `cells`), `transitions`, `alerts` and `patrol`. A count the
+/// role may not see is `null` beside `"withheld": true`.
+#[must_use]
+pub fn pack_json(pack: &Pack) -> serde_json::Value {
+    use serde_json::{Value, json};
+    let o = &pack.options;
+    let count = |n: u64| if pack.visible(n) { json!(n) } else { Value::Null };
+    let finite = |x: f64| if x.is_finite() { json!(x) } else { Value::Null };
+    let comparison = |current: u64, c: &Comparison| -> Value {
+        let r = c.range();
+        match c {
+            Comparison::NoData { .. } => {
+                json!({ "from": r.from.to_string(), "to": r.to.to_string(), "no_data": true })
+            }
+            Comparison::Compared { count: n, .. } if !pack.visible(current) || !pack.visible(*n) => {
+                json!({ "from": r.from.to_string(), "to": r.to.to_string(), "count": count(*n), "withheld": true })
+            }
+            Comparison::Compared { count: n, change_pct, test, q_value, .. } => json!({
+                "from": r.from.to_string(), "to": r.to.to_string(), "count": n, "change_pct": change_pct,
+                "p": finite(test.p_value), "q": finite(*q_value), "statistic": finite(test.statistic),
+                "significant": c.significant(o.fdr_q),
+            }),
+        }
+    };
+    let kpis: Vec<Value> = pack
+        .kpis
+        .iter()
+        .map(|r| {
+            let measure = match r.measure {
+                Measure::All => "all".to_owned(),
+                Measure::Category(c) => format!("category:{c}"),
+                Measure::Flag(f) => format!("flag:{f}"),
+            };
+            json!({
+                "measure": measure, "label": r.label, "window": r.window.as_str(),
+                "from": r.range.from.to_string(), "to": r.range.to.to_string(),
+                "count": count(r.count), "withheld": !pack.visible(r.count),
+                "previous": comparison(r.count, &r.previous), "year_earlier": comparison(r.count, &r.year_earlier),
+            })
+        })
+        .collect();
+    let areas = |rows: &[AreaChange]| -> Vec<Value> {
+        rows.iter()
+            .map(|r| {
+                json!({ "code": r.code, "name": r.name, "count": count(r.count), "previous": r.previous.map(count),
+                        "year_to_date": count(r.year_to_date), "p": r.p_value, "q": r.q_value })
+            })
+            .collect()
+    };
+    let p = &pack.patrol;
+    json!({
+        "data_version": pack.data_version,
+        "period": o.period.to_string(),
+        "area": o.area_label,
+        "area_name": pack.area_name,
+        "filters": pack.filters,
+        "role": o.role.as_str(),
+        "data_first": pack.data_span.from.to_string(),
+        "data_last": pack.data_span.to.to_string(),
+        "fdr_q": o.fdr_q,
+        "kpis": kpis,
+        "wards": areas(&pack.wards),
+        "lsoas": areas(&pack.lsoas),
+        "hot_spots": {
+            "res": u8::from(o.resolution), "k": o.gi_k, "cells": pack.hot_spots.cells.len(),
+            "hot": pack.hot_spots.bins.iter().filter(|b| **b > 0).count(),
+            "cold": pack.hot_spots.bins.iter().filter(|b| **b < 0).count(),
+        },
+        "transitions": pack.transitions.as_ref().map(|t| t.iter().map(|t| json!({
+            "before": t.before.label(), "after": t.after.label(), "cells": t.cells })).collect::<Vec<_>>()),
+        "alerts": pack.alerts.iter().map(|(a, new)| json!({
+            "id": a.id, "new": new, "category": a.category, "observed": count(u64::from(a.observed)),
+            "expected": a.expected, "q": finite(a.q_value), "first_raised": a.first_raised_label })).collect::<Vec<_>>(),
+        "patrol": {
+            "areas": o.patrol_areas,
+            "current_training": p.current_training.label(),
+            "current": p.current.areas.iter().map(|a| json!({
+                "rank": a.rank, "centre_h3": a.centre.to_string(), "area_km2": a.area_km2, "incidents": count(a.incidents) })).collect::<Vec<_>>(),
+            "last_training": p.last_training.map(|t| t.label()),
+            "last_hits": p.last_hits.map(|(n, _)| count(n)),
+            "last_total": p.last_hits.map(|(_, t)| count(t)),
+            "last_area_km2": p.last_area_km2,
+            "last_pai": p.last_pai,
+            "study_km2": pack.study_km2,
+        },
+    })
+}
