@@ -311,7 +311,7 @@ pub enum KpiError {
 }
 
 /// The KPI rows of `period`: for the whole selection, then each category with incidents in
-/// the data's span (in the table's category order), then each flag, the three
+/// the data's span (busiest over the span first, ties by name), then each flag, the three
 /// [`Window`]s each. Changes are two-sided E-tests with equal exposures (the months of the
 /// window), and the q-values are Benjamini–Hochberg across every comparison made.
 ///
@@ -327,11 +327,19 @@ pub fn kpis(
         return Err(KpiError::PeriodOutsideData { period, first: span.from, last: span.to });
     }
     let mut measures = vec![(Measure::All, "All crime".to_owned())];
-    for (c, category) in table.categories().iter().enumerate() {
-        if series.by_category.get(c).is_some_and(|s| s.iter().any(|&n| n > 0)) {
-            measures.push((Measure::Category(c), category.name.clone()));
-        }
-    }
+    let mut categories: Vec<(u64, &str, usize)> = table
+        .categories()
+        .iter()
+        .enumerate()
+        .map(|(c, category)| {
+            (series.by_category.get(c).map_or(0, |s| s.iter().sum()), category.name.as_str(), c)
+        })
+        .filter(|(total, _, _)| *total > 0)
+        .collect();
+    // Busiest first over the data's span, then by name: the same order however the table
+    // was loaded.
+    categories.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    measures.extend(categories.into_iter().map(|(_, name, c)| (Measure::Category(c), name.to_owned())));
     for (f, name) in table.flag_names().iter().enumerate() {
         measures.push((Measure::Flag(f), format!("Flag: {name}")));
     }

@@ -571,16 +571,7 @@ pub fn pack_html(pack: &Pack, style: PackStyle<'_>) -> Result<String, String> {
          {} with the rolling 12-month mean (the mean of the twelve months to each month; drawn from the twelfth month of data).</p><div class=\"charts\">",
         pack.data_span.label()
     );
-    let mut measures = vec![(Measure::All, "All crime".to_owned())];
-    for (c, name) in pack.category_names.iter().enumerate() {
-        if pack.series.series(Measure::Category(c)).iter().any(|&n| n > 0) {
-            measures.push((Measure::Category(c), name.clone()));
-        }
-    }
-    for (f, name) in pack.flag_names.iter().enumerate() {
-        measures.push((Measure::Flag(f), format!("Flag: {name}")));
-    }
-    for (m, name) in &measures {
+    for (m, name) in &pack.measures() {
         let chart = series_chart(pack, name, pack.series.series(*m))?;
         let _ = write!(s, "<figure class=\"chart\">{chart}<figcaption>{}</figcaption></figure>", esc(name));
     }
@@ -863,11 +854,7 @@ pub fn pack_tables(pack: &Pack) -> Result<Vec<(&'static str, String)>, csv::Erro
             .collect(),
     )?;
     let mut series_rows = Vec::new();
-    let mut measures = vec![(Measure::All, "All crime".to_owned())];
-    measures.extend(pack.category_names.iter().enumerate().map(|(c, n)| (Measure::Category(c), n.clone())));
-    measures
-        .extend(pack.flag_names.iter().enumerate().map(|(f, n)| (Measure::Flag(f), format!("Flag: {n}"))));
-    for (m, name) in &measures {
+    for (m, name) in &pack.measures() {
         let counts = pack.series.series(*m);
         for (i, (n, mean)) in counts.iter().zip(rolling_mean(counts, 12)).enumerate() {
             series_rows.push(vec![name.clone(), pack.series.month(i).to_string(), pack.shown(*n), opt(mean)]);

@@ -197,6 +197,19 @@ impl Pack {
         }
     }
 
+    /// The measures of the KPI table in its order (all crime, categories busiest first,
+    /// flags), each once with its label.
+    #[must_use]
+    pub fn measures(&self) -> Vec<(hexwatch_core::report::Measure, String)> {
+        let mut out: Vec<(hexwatch_core::report::Measure, String)> = Vec::new();
+        for r in &self.kpis {
+            if !out.iter().any(|(m, _)| *m == r.measure) {
+                out.push((r.measure, r.label.clone()));
+            }
+        }
+        out
+    }
+
     /// Whether a count is visible to the pack's role.
     #[must_use]
     pub fn visible(&self, count: u64) -> bool {
