@@ -437,17 +437,35 @@ mod tests {
         let (lon, lat) = (-1.866628, 50.722301);
         let cell = LatLng::new(lat, lon).unwrap_or_else(|e| unreachable!("{e}")).to_cell(FINEST_RESOLUTION);
         let bng = BngPoint { easting_m: 409_400.0, northing_m: 91_900.0 };
-        for (category, month, n) in [(asb, "2025-01", 4), (asb, "2025-02", 12), (drugs, "2025-02", 1)] {
+        let knife = b.flag_bit("knife").unwrap_or_else(|| unreachable!());
+        // Three of February's ASB incidents carry the knife flag.
+        for (category, month, n, flags) in [
+            (asb, "2025-01", 4, 0),
+            (asb, "2025-02", 9, 0),
+            (asb, "2025-02", 3, knife),
+            (drugs, "2025-02", 1, 0),
+        ] {
             for _ in 0..n {
-                b.push(NewIncident::monthly(category, ym(month), lon, lat, bng, cell));
+                let mut incident = NewIncident::monthly(category, ym(month), lon, lat, bng, cell);
+                incident.flags = flags;
+                b.push(incident);
             }
         }
         let table = b.build(None);
         let series = MonthlySeries::of(&table, &Filter::default()).unwrap_or_else(|| unreachable!());
         assert_eq!(series.all, vec![4, 13]);
         assert_eq!(series.by_category, vec![vec![4, 12], vec![0, 1]]);
+        assert_eq!(series.by_flag, vec![vec![0, 3]]);
         let rows = kpis(&table, &series, ym("2025-02")).unwrap_or_else(|e| unreachable!("{e}"));
-        assert_eq!(rows.len(), 9);
+        // All crime, ASB, drugs and the knife flag, three windows each.
+        assert_eq!(rows.len(), 12);
+        assert_eq!(
+            (rows[9].label.as_str(), rows[9].measure, rows[9].count),
+            ("Flag: knife", Measure::Flag(0), 3)
+        );
+        let Comparison::Compared { count: 0, change_pct: None, .. } = rows[9].previous else {
+            unreachable!("no knife-flagged incidents in January: {:?}", rows[9].previous)
+        };
         let asb_month = &rows[3];
         assert_eq!(
             (asb_month.label.as_str(), asb_month.window, asb_month.count),

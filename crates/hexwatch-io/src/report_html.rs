@@ -512,7 +512,9 @@ fn pattern_name(p: Pattern) -> &'static str {
 pub fn pack_html(pack: &Pack, style: PackStyle<'_>) -> Result<String, String> {
     let o = &pack.options;
     let caption = esc(&pack.caption());
-    let mut s = String::from("<!DOCTYPE html><html lang=\"en-GB\"><head><meta charset=\"utf-8\">");
+    let mut s = String::from(
+        "<!DOCTYPE html><html lang=\"en-GB\"><head><meta charset=\"utf-8\"><link rel=\"icon\" href=\"data:,\">",
+    );
     let _ = write!(s, "<title>Partnership pack {}: {}</title>", o.period, esc(&pack.area_name));
     match style {
         PackStyle::Inline => {
@@ -568,12 +570,22 @@ pub fn pack_html(pack: &Pack, style: PackStyle<'_>) -> Result<String, String> {
     let _ = write!(
         s,
         "<section id=\"trends\" class=\"pagebreak\"><h2>Monthly series</h2><p class=\"caption\">{caption}. Monthly counts \
-         {} with the rolling 12-month mean (the mean of the twelve months to each month; drawn from the twelfth month of data).</p><div class=\"charts\">",
-        pack.data_span.label()
+         {} to {} with the rolling 12-month mean (the mean of the twelve months to each month; drawn from the twelfth month of data).</p><div class=\"charts\">",
+        pack.data_span.from, o.period
     );
     for (m, name) in &pack.measures() {
-        let chart = series_chart(pack, name, pack.series.series(*m))?;
-        let _ = write!(s, "<figure class=\"chart\">{chart}<figcaption>{}</figcaption></figure>", esc(name));
+        let counts = pack.series_to_period(*m);
+        let chart = series_chart(pack, name, counts)?;
+        let last = counts.last().copied().unwrap_or(0);
+        let mean = rolling_mean(counts, 12).last().copied().flatten();
+        let _ = write!(
+            s,
+            "<figure class=\"chart\">{chart}<figcaption>{}: {} in {}; rolling 12-month mean {}.</figcaption></figure>",
+            esc(name),
+            pack.shown(last),
+            pack.series.month(counts.len().saturating_sub(1)),
+            mean.map_or_else(|| "needs twelve months of data".to_owned(), |v| format!("{v:.1}"))
+        );
     }
     if pack.flag_names.is_empty() {
         s.push_str("<p class=\"nodata\">No flagged data in the store: knife-crime and domestic-abuse flags come from partner data (police.uk has none).</p>");
@@ -855,7 +867,7 @@ pub fn pack_tables(pack: &Pack) -> Result<Vec<(&'static str, String)>, csv::Erro
     )?;
     let mut series_rows = Vec::new();
     for (m, name) in &pack.measures() {
-        let counts = pack.series.series(*m);
+        let counts = pack.series_to_period(*m);
         for (i, (n, mean)) in counts.iter().zip(rolling_mean(counts, 12)).enumerate() {
             series_rows.push(vec![name.clone(), pack.series.month(i).to_string(), pack.shown(*n), opt(mean)]);
         }

@@ -210,6 +210,16 @@ impl Pack {
         out
     }
 
+    /// A measure's monthly counts from the data's first month to the period (later months
+    /// are not part of the pack).
+    #[must_use]
+    pub fn series_to_period(&self, measure: hexwatch_core::report::Measure) -> &[u64] {
+        let counts = self.series.series(measure);
+        let end =
+            usize::try_from(self.options.period.ordinal() - self.series.span.from.ordinal() + 1).unwrap_or(0);
+        &counts[..end.min(counts.len())]
+    }
+
     /// Whether a count is visible to the pack's role.
     #[must_use]
     pub fn visible(&self, count: u64) -> bool {
