@@ -187,3 +187,58 @@ fn report_refuses_months_ranges_and_unknown_periods() {
         assert_eq!(v["parameter"], parameter, "{query}: {v}");
     }
 }
+
+/// The public version withholds counts below the disclosure threshold as "fewer than k"
+/// (never 0) in the page, the tables and the JSON, and withholds the change and test with
+/// them; the partner version shows every count.
+#[test]
+fn public_pack_withholds_small_counts_and_the_partner_pack_does_not() {
+    use hexwatch_core::{AreaFilter, AreaSets, DisclosurePolicy, Filter, Role};
+    use hexwatch_io::{PackOptions, PackStyle, build_pack, pack_html, pack_json, pack_tables};
+
+    let (store, _dir) = dorset_store();
+    let mut areas = AreaSets::default();
+    areas.wards = Some(common::shipped_wards().index(11.0));
+    let mut table = store.load_table(areas.wards.as_ref()).unwrap();
+    areas.lsoas = Some(common::shipped_lsoas().index(hexwatch_server::DEFAULT_LSOA_TOLERANCE_M));
+    table.assign_lsoas(areas.lsoas.as_ref().unwrap());
+    let filter = Filter { area: AreaFilter::AnyWard, ..Filter::default() };
+    let period = "2025-12".parse().unwrap();
+    let version = store.summary().unwrap().data_version;
+    let build = |role| {
+        let mut options = PackOptions::new(period, filter.clone(), "bcp", role);
+        options.policy = DisclosurePolicy { min_count: 5 };
+        build_pack(&table, &areas, version, options).unwrap()
+    };
+    let public = build(Role::Public);
+    let partner = build(Role::Partner);
+
+    // LSOAs with fewer than five incidents in December exist; the public sees none of those counts.
+    let small: Vec<_> = partner.lsoas.iter().filter(|l| l.count < 5).collect();
+    assert!(small.len() > 20, "{} small LSOAs", small.len());
+    let lsoas_csv = |pack| pack_tables(pack).unwrap().into_iter().find(|(n, _)| *n == "lsoas.csv").unwrap().1;
+    let (public_csv, partner_csv) = (lsoas_csv(&public), lsoas_csv(&partner));
+    for l in &small {
+        let row = |csv: &str| csv.lines().find(|r| r.contains(&l.code)).unwrap().to_owned();
+        let fields: Vec<String> = row(&public_csv).split(',').map(str::to_owned).collect();
+        assert_eq!(fields[fields.len() - 5], "fewer than 5", "{}", row(&public_csv));
+        assert!(row(&partner_csv).contains(&format!(",{},", l.count)));
+    }
+    let json = pack_json(&public);
+    let withheld = json["lsoas"].as_array().unwrap().iter().filter(|l| l["count"].is_null()).count();
+    assert_eq!(withheld, small.len());
+    // Theft from the person: 12 in December, 14 in November, both shown with their test.
+    let kpi = |pack: &hexwatch_io::Pack, label: &str| {
+        pack.kpis
+            .iter()
+            .find(|r| r.label == label && r.window == hexwatch_core::report::Window::Month)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(kpi(&public, "Theft from the person").count, 12);
+    let html = pack_html(&public, PackStyle::Inline).unwrap();
+    assert!(html.contains("fewer than 5") && html.contains("counts below 5 are withheld"));
+    assert!(!pack_html(&partner, PackStyle::Inline).unwrap().contains("fewer than 5"));
+    // Totals are unchanged: the rule hides small counts, it does not drop incidents.
+    assert_eq!(kpi(&public, "All crime").count, kpi(&partner, "All crime").count);
+}
