@@ -242,3 +242,50 @@ fn public_pack_withholds_small_counts_and_the_partner_pack_does_not() {
     // Totals are unchanged: the rule hides small counts, it does not drop incidents.
     assert_eq!(kpi(&public, "All crime").count, kpi(&partner, "All crime").count);
 }
+
+/// The pack's alerts: December's three new ones (vehicle crime in Hamworthy, two cells
+/// turning into new violence hot spots) with the status and note recorded in the store, and
+/// earlier months' alerts that are still open.
+#[test]
+fn pack_lists_new_alerts_with_their_recorded_status_and_earlier_open_ones() {
+    const TOKEN: &str = "report-test-token-0123456789";
+    let (store, _dir) = dorset_store();
+    let store_path = store.path().to_path_buf();
+    drop(store);
+    let server = start_server_on(&store_path, |c| c.write_token = hexwatch_server::WriteToken::new(TOKEN));
+    let id = "E05012663:vehicle-crime:2025-12";
+    let (status, reply) = common::post(
+        &format!("{}/api/alerts/{id}/ack", server.base),
+        Some(TOKEN),
+        "application/json",
+        br#"{"status": "acknowledged", "note": "PCSO visits booked"}"#,
+    );
+    assert_eq!(status, 200, "{reply}");
+    let pack = json(&server, "/api/report?period=2025-12&area=bcp&format=json");
+    let alerts = pack["alerts"].as_array().unwrap();
+    let new: Vec<&Value> = alerts.iter().filter(|a| a["new"] == true).collect();
+    assert_eq!(new.len(), 3, "{new:?}");
+    let hamworthy = alerts.iter().find(|a| a["id"] == id).unwrap();
+    assert_eq!((hamworthy["observed"].as_u64(), hamworthy["kind"].as_str()), (Some(12), Some("ward")));
+    assert_eq!(
+        (hamworthy["status"].as_str(), hamworthy["note"].as_str()),
+        (Some("acknowledged"), Some("PCSO visits booked"))
+    );
+    // Every other alert listed is open: new this month, or an earlier month's not yet expired.
+    let stored = json(&server, "/api/alerts?status=open");
+    let open_earlier = stored["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["properties"]["period"].as_str().unwrap() < "2025-12")
+        .count();
+    assert_eq!(alerts.len(), 3 + open_earlier);
+    assert!(alerts.iter().filter(|a| a["id"] != id).all(|a| a["status"] == "open"));
+    let html = text(&server, "/api/report?period=2025-12&area=bcp");
+    assert!(
+        html.contains("acknowledged (PCSO visits booked)") && html.contains("ward Hamworthy (E05012663)")
+    );
+    // A pack for an earlier month lists nothing raised after it.
+    let june = json(&server, "/api/report?period=2025-06&area=bcp&format=json");
+    assert!(june["alerts"].as_array().unwrap().iter().all(|a| a["period"].as_str().unwrap() <= "2025-06"));
+}

@@ -4,7 +4,6 @@
 use std::fmt::Write as _;
 
 use h3o::CellIndex;
-use hexwatch_core::alerts::Unit;
 use hexwatch_core::report::{Comparison, KpiRow, Measure, Window, rolling_mean};
 use hexwatch_core::stats::Pattern;
 use plotters::prelude::*;
@@ -668,47 +667,54 @@ pub fn pack_html(pack: &Pack, style: PackStyle<'_>) -> Result<String, String> {
     s.push_str("</section>");
 
     // Alerts.
-    let params = &pack.alert_settings.params;
-    let new = pack.alerts.iter().filter(|(_, n)| *n).count();
+    let settings = &o.alert_settings;
+    let new = pack.alerts.iter().filter(|a| a.new).count();
+    let raised = pack.alerts.iter().filter(|a| a.period == o.period.to_string()).count();
     let _ = write!(
         s,
-        "<section id=\"alerts\"><h2>Alerts</h2><p class=\"caption\">The alerts of {}: {} new (first raised this period), {} continuing. \
-         Exact conditional Poisson test of the month against the {} before (Benjamini–Hochberg q ≤ {} per family) per H3 res {} cell \
-         for {} and per ward × category, and cells turning into new, consecutive or intensifying emerging hot spots. {caption}.</p>",
+        "<section id=\"alerts\"><h2>Alerts</h2><p class=\"caption\">Alerts of {}: {} new (first raised this period), {} continuing \
+         from earlier months, and {} raised earlier and still open in the store. Exact conditional Poisson test of the month against \
+         the {} before (Benjamini–Hochberg q ≤ {} per family) per H3 res {} cell for {} and per ward × category, and cells turning \
+         into new, consecutive or intensifying emerging hot spots; status as recorded (acknowledge or close alerts in the map). {caption}.</p>",
         o.period,
         new,
-        pack.alerts.len() - new,
-        params.baseline_periods,
-        params.fdr_q,
-        u8::from(pack.alert_settings.resolution),
-        pack.alert_settings.cell_categories.join(" and "),
+        raised - new,
+        pack.alerts.len() - raised,
+        settings.params.baseline_periods,
+        settings.params.fdr_q,
+        u8::from(settings.resolution),
+        settings.cell_categories.join(" and "),
     );
     if pack.alerts.is_empty() {
-        s.push_str("<p>No alerts this period.</p>");
+        s.push_str("<p>No alerts this period and none open.</p>");
     } else {
         s.push_str(
-            "<table class=\"alerts\"><thead><tr><th>Status</th><th>Unit</th><th>Category</th><th class=\"n\">Observed</th>\
+            "<table class=\"alerts\"><thead><tr><th>Raised</th><th>Status</th><th>Unit</th><th>Category</th><th class=\"n\">Observed</th>\
              <th class=\"n\">Expected</th><th class=\"n\">q</th><th>First raised</th></tr></thead><tbody>",
         );
-        let wards = &pack.ward_names;
-        for (a, is_new) in &pack.alerts {
-            let unit = match &a.unit {
-                Unit::Cell(c) => format!("cell {c}"),
-                Unit::Ward(code) => wards
+        for a in &pack.alerts {
+            let unit = if a.kind == "ward" {
+                pack.ward_names
                     .iter()
-                    .find(|(c, _)| c == code)
-                    .map_or_else(|| format!("ward {code}"), |(_, n)| format!("ward {n} ({code})")),
+                    .find(|(c, _)| *c == a.unit)
+                    .map_or_else(|| format!("ward {}", a.unit), |(c, n)| format!("ward {n} ({c})"))
+            } else {
+                format!("cell {}", a.unit)
+            };
+            let status = match &a.note {
+                Some(note) => format!("{} ({})", esc(&a.status), esc(note)),
+                None => esc(&a.status),
             };
             let _ = write!(
                 s,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{:.1}</td><td class=\"n\">{}</td><td>{}</td></tr>",
-                if *is_new { "new" } else { "continuing" },
+                "<tr><td>{}</td><td>{status}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{:.1}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+                if a.new { "new".to_owned() } else { esc(&a.period) },
                 esc(&unit),
                 esc(&a.category),
                 pack.shown(u64::from(a.observed)),
                 a.expected,
-                fmt_p(a.q_value),
-                esc(&a.first_raised_label)
+                a.q_value.map_or_else(|| "–".to_owned(), fmt_p),
+                esc(&a.first_raised)
             );
         }
         s.push_str("</tbody></table>");
@@ -915,24 +921,34 @@ pub fn pack_tables(pack: &Pack) -> Result<Vec<(&'static str, String)>, csv::Erro
             .collect(),
     )?;
     let alerts = write(
-        &["id", "status", "unit", "category", "observed", "expected", "p", "q", "first_raised", "method"],
+        &[
+            "id",
+            "raised",
+            "status",
+            "note",
+            "kind",
+            "unit",
+            "category",
+            "observed",
+            "expected",
+            "q",
+            "first_raised",
+        ],
         pack.alerts
             .iter()
-            .map(|(a, new)| {
+            .map(|a| {
                 vec![
                     a.id.clone(),
-                    if *new { "new" } else { "continuing" }.to_owned(),
-                    match &a.unit {
-                        Unit::Cell(c) => c.to_string(),
-                        Unit::Ward(code) => code.clone(),
-                    },
+                    if a.new { "new".to_owned() } else { a.period.clone() },
+                    a.status.clone(),
+                    a.note.clone().unwrap_or_default(),
+                    a.kind.clone(),
+                    a.unit.clone(),
                     a.category.clone(),
                     pack.shown(u64::from(a.observed)),
                     a.expected.to_string(),
-                    a.p_value.to_string(),
-                    a.q_value.to_string(),
-                    a.first_raised_label.clone(),
-                    a.method.to_owned(),
+                    opt(a.q_value),
+                    a.first_raised.clone(),
                 ]
             })
             .collect(),
@@ -1061,9 +1077,10 @@ pub fn pack_json(pack: &Pack) -> serde_json::Value {
         },
         "transitions": pack.transitions.as_ref().map(|t| t.iter().map(|t| json!({
             "before": t.before.label(), "after": t.after.label(), "cells": t.cells })).collect::<Vec<_>>()),
-        "alerts": pack.alerts.iter().map(|(a, new)| json!({
-            "id": a.id, "new": new, "category": a.category, "observed": count(u64::from(a.observed)),
-            "expected": a.expected, "q": finite(a.q_value), "first_raised": a.first_raised_label })).collect::<Vec<_>>(),
+        "alerts": pack.alerts.iter().map(|a| json!({
+            "id": a.id, "new": a.new, "period": a.period, "status": a.status, "note": a.note, "kind": a.kind,
+            "unit": a.unit, "category": a.category, "observed": count(u64::from(a.observed)),
+            "expected": a.expected, "q": a.q_value, "first_raised": a.first_raised })).collect::<Vec<_>>(),
         "patrol": {
             "areas": o.patrol_areas,
             "current_training": p.current_training.label(),

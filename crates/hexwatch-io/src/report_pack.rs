@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use h3o::{CellIndex, Resolution};
-use hexwatch_core::alerts::{Alert, Unit};
+use hexwatch_core::alerts::Unit;
 use hexwatch_core::evaluation::pai;
 use hexwatch_core::kde::{
     Bandwidth, DensityGrid, GridSpec, Kernel, arcgis_bandwidth, kde_binned, kde_points,
@@ -25,7 +25,7 @@ use hexwatch_core::{
     AreaFilter, AreaId, AreaSets, DisclosurePolicy, Filter, IncidentTable, Role, YearMonth, aggregate_cells,
 };
 
-use crate::alerting::{AlertSettings, compute_alerts};
+use crate::alerting::{AlertSettings, StoredAlert, compute_alerts};
 
 /// Settings of a pack, with the defaults an analyst would start from.
 #[derive(Debug, Clone)]
@@ -55,6 +55,11 @@ pub struct PackOptions {
     pub patrol_training_months: u32,
     /// Rows of the top wards and LSOAs tables on the page (default 10; the CSVs have all).
     pub top_areas: usize,
+    /// What the alerts watch and how they test (the server's settings; default as `hexwatch alerts`).
+    pub alert_settings: AlertSettings,
+    /// The alerts recorded in the store ([`crate::Store::alerts`]): their status and note, and
+    /// earlier periods' alerts still open. Empty: the period's computed alerts alone.
+    pub stored_alerts: Vec<StoredAlert>,
 }
 
 impl PackOptions {
@@ -74,6 +79,8 @@ impl PackOptions {
             patrol_areas: 5,
             patrol_training_months: 3,
             top_areas: 10,
+            alert_settings: AlertSettings::default(),
+            stored_alerts: Vec::new(),
         }
     }
 }
@@ -118,6 +125,36 @@ pub struct Transition {
     pub after: Pattern,
     /// How many cells changed so.
     pub cells: usize,
+}
+
+/// An alert in the pack: raised this period, or raised earlier and still open in the store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PackAlert {
+    /// The alert's id (as `/api/alerts` gives it).
+    pub id: String,
+    /// `cell` or `ward`.
+    pub kind: String,
+    /// H3 cell or ward code.
+    pub unit: String,
+    /// Category slug.
+    pub category: String,
+    /// The month it was raised for.
+    pub period: String,
+    /// Incidents observed.
+    pub observed: u32,
+    /// Incidents expected from the baseline.
+    pub expected: f64,
+    /// Benjamini–Hochberg q (none for emerging hot spot transitions).
+    pub q_value: Option<f64>,
+    /// When (and for transitions, how) it was first raised.
+    pub first_raised: String,
+    /// Raised in the pack's period.
+    pub new: bool,
+    /// Its status in the store (`open`, `acknowledged`, `closed`, `expired`), `open` when not
+    /// recorded.
+    pub status: String,
+    /// The note recorded with its status.
+    pub note: Option<String>,
 }
 
 /// The patrol section: the plan for the coming period and how last period's plan did.
@@ -176,12 +213,10 @@ pub struct Pack {
     /// Emerging hot spot pattern changes since the month before (`None` when the period is
     /// the data's first month).
     pub transitions: Option<Vec<Transition>>,
-    /// The period's alerts in the area: `(alert, first raised this period)`.
-    pub alerts: Vec<(Alert, bool)>,
+    /// The area's alerts raised in the period, then earlier ones still open in the store.
+    pub alerts: Vec<PackAlert>,
     /// Ward `(code, name)` pairs (for the alerts).
     pub ward_names: Vec<(String, String)>,
-    /// Alert settings (for the captions).
-    pub alert_settings: AlertSettings,
     /// The patrol section.
     pub patrol: PatrolSection,
 }
@@ -455,26 +490,68 @@ pub fn build_pack(
 
     let transitions = transitions(table, &filter, &study, span, period, options.gi_k);
 
-    let alert_settings = AlertSettings { resolution: options.resolution, ..AlertSettings::default() };
-    let all_alerts = compute_alerts(table, wards, &alert_settings).map_err(PackError::Compute)?;
+    let all_alerts = compute_alerts(table, wards, &options.alert_settings).map_err(PackError::Compute)?;
     let label = period.to_string();
     let ward_in_area = |code: &str| match filter.area {
         AreaFilter::All | AreaFilter::AnyWard => true,
         AreaFilter::Ward(id) => wards.area(id).is_some_and(|w| w.code == code),
         _ => false,
     };
-    let alerts: Vec<(Alert, bool)> = all_alerts
+    let in_area = |kind: &str, unit: &str| match kind {
+        "cell" => unit.parse::<CellIndex>().is_ok_and(|c| study.position(c).is_some()),
+        _ => ward_in_area(unit),
+    };
+    let stored: HashMap<&str, &StoredAlert> =
+        options.stored_alerts.iter().map(|a| (a.id.as_str(), a)).collect();
+    let mut alerts: Vec<PackAlert> = all_alerts
         .into_iter()
         .filter(|a| a.period_label == label)
-        .filter(|a| match &a.unit {
-            Unit::Cell(c) => study.position(*c).is_some(),
-            Unit::Ward(code) => ward_in_area(code),
-        })
         .map(|a| {
-            let new = a.first_raised == a.period;
-            (a, new)
+            let (kind, unit) = match &a.unit {
+                Unit::Cell(c) => ("cell", c.to_string()),
+                Unit::Ward(code) => ("ward", code.clone()),
+            };
+            let record = stored.get(a.id.as_str());
+            PackAlert {
+                kind: kind.to_owned(),
+                unit,
+                category: a.category.clone(),
+                period: a.period_label.clone(),
+                observed: a.observed,
+                expected: a.expected,
+                q_value: (!a.q_value.is_nan()).then_some(a.q_value),
+                first_raised: a.first_raised_label.clone(),
+                new: a.first_raised == a.period,
+                status: record.map_or_else(|| "open".to_owned(), |r| r.status.clone()),
+                note: record.and_then(|r| r.note.clone()),
+                id: a.id,
+            }
+        })
+        .filter(|a| in_area(&a.kind, &a.unit))
+        .collect();
+    // Earlier periods' alerts the store still has open (older than the period, so a pack
+    // for an earlier month does not show later ones).
+    let earlier: Vec<PackAlert> = options
+        .stored_alerts
+        .iter()
+        .filter(|a| a.status == "open" && a.period < label && in_area(&a.kind, &a.unit))
+        .filter(|a| !alerts.iter().any(|b| b.id == a.id))
+        .map(|a| PackAlert {
+            id: a.id.clone(),
+            kind: a.kind.clone(),
+            unit: a.unit.clone(),
+            category: a.category.clone(),
+            period: a.period.clone(),
+            observed: a.observed,
+            expected: a.expected,
+            q_value: a.q,
+            first_raised: a.first_raised.clone(),
+            new: false,
+            status: a.status.clone(),
+            note: a.note.clone(),
         })
         .collect();
+    alerts.extend(earlier);
 
     let training = |end: YearMonth| {
         let from =
@@ -527,7 +604,6 @@ pub fn build_pack(
         transitions,
         alerts,
         ward_names: wards.areas().iter().map(|a| (a.code.clone(), a.name.clone())).collect(),
-        alert_settings,
         patrol: PatrolSection {
             current,
             current_training,

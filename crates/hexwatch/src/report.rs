@@ -114,6 +114,8 @@ pub(crate) fn run(store_path: &Path, args: &ReportArgs) -> anyhow::Result<ExitCo
     options.resolution = resolution;
     options.patrol_areas = args.patrol_areas;
     options.top_areas = args.top;
+    // Statuses and notes of the alerts the server (or `hexwatch alerts --record`) recorded.
+    options.stored_alerts = store.alerts(None, None, None)?;
     let pack = build_pack(&table, &areas, data_version, options).context("--period")?;
     let html =
         pack_html(&pack, PackStyle::Inline).map_err(anyhow::Error::msg).context("drawing the charts")?;

@@ -83,10 +83,16 @@ pub(super) async fn report(
     let mut options = PackOptions::new(period, selection.filter.clone(), &area_label, role);
     options.policy = state.0.config.disclosure;
     options.resolution = selection.res.unwrap_or(Resolution::Nine);
+    options.alert_settings = state.0.config.alerts.clone();
     let permit = state.0.expensive.enter().await?;
+    let store_path = state.0.config.store_path.clone();
     let (content_type, body) =
         tokio::task::spawn_blocking(move || -> Result<(&'static str, String), ApiError> {
             let _permit = permit;
+            // Statuses and notes of the recorded alerts (the server records them as it loads).
+            options.stored_alerts = hexwatch_io::Store::open(&store_path)
+                .and_then(|store| store.alerts(None, None, None))
+                .map_err(|e| ApiError::internal(&e))?;
             let pack = build_pack(&snapshot.table, &snapshot.areas, snapshot.data_version, options).map_err(
                 |e| match e {
                     hexwatch_io::PackError::Period(e) => ApiError::bad_parameter("period", e.to_string()),
