@@ -197,10 +197,12 @@ fn public_pack_withholds_small_counts_and_the_partner_pack_does_not() {
     use hexwatch_io::{PackOptions, PackStyle, build_pack, pack_html, pack_json, pack_tables};
 
     let (store, _dir) = dorset_store();
-    let mut areas = AreaSets::default();
-    areas.wards = Some(common::shipped_wards().index(11.0));
+    let areas = AreaSets {
+        wards: Some(common::shipped_wards().index(11.0)),
+        lsoas: Some(common::shipped_lsoas().index(hexwatch_server::DEFAULT_LSOA_TOLERANCE_M)),
+        ..AreaSets::default()
+    };
     let mut table = store.load_table(areas.wards.as_ref()).unwrap();
-    areas.lsoas = Some(common::shipped_lsoas().index(hexwatch_server::DEFAULT_LSOA_TOLERANCE_M));
     table.assign_lsoas(areas.lsoas.as_ref().unwrap());
     let filter = Filter { area: AreaFilter::AnyWard, ..Filter::default() };
     let period = "2025-12".parse().unwrap();
