@@ -579,11 +579,13 @@ pub fn pack_html(pack: &Pack, style: PackStyle<'_>) -> Result<String, String> {
         let mean = rolling_mean(counts, 12).last().copied().flatten();
         let _ = write!(
             s,
-            "<figure class=\"chart\">{chart}<figcaption>{}: {} in {}; rolling 12-month mean {}.</figcaption></figure>",
+            "<figure class=\"chart\">{chart}<figcaption>{}: {} in {}; rolling 12-month mean {} (data version {}, area {}).</figcaption></figure>",
             esc(name),
             pack.shown(last),
             pack.series.month(counts.len().saturating_sub(1)),
-            mean.map_or_else(|| "needs twelve months of data".to_owned(), |v| format!("{v:.1}"))
+            mean.map_or_else(|| "needs twelve months of data".to_owned(), |v| format!("{v:.1}")),
+            pack.data_version,
+            esc(&o.area_label)
         );
     }
     if pack.flag_names.is_empty() {
