@@ -265,6 +265,14 @@ async function main() {
   // ---- URL and form
   function writeUrl() {
     history.replaceState(null, '', `${location.pathname}?${urlQuery(state, map, { defaultBset: defaultBoundarySet(meta) })}`);
+    packLink();
+  }
+
+  // The partnership pack of the last month selected, for the area (all categories: the pack
+  // reports each one).
+  function packLink() {
+    const q = new URLSearchParams({ period: state.to || meta.months.last, area: state.area || 'bcp' });
+    $('pack-link').href = `/api/report?${q}`;
   }
 
   function syncForm() {

@@ -43,6 +43,8 @@
 //!   EWMA, and cells turning into emerging hot spots.
 //! - [`Role`], [`DisclosurePolicy`]: who sees what.
 //! - [`patrol`]: patrol plans: K non-overlapping patrol areas, greedy with a stated bound.
+//! - [`report`]: the partnership pack's KPIs (month, quarter and year to date against earlier
+//!   periods, judged by the E-test for two Poisson rates).
 //! - [`synthetic`]: seeded synthetic incidents (Gaussian hotspots over a uniform background).
 
 mod aggregate;
@@ -57,6 +59,7 @@ mod incident;
 pub mod kde;
 pub mod patrol;
 mod points;
+pub mod report;
 pub mod stats;
 mod summary;
 pub mod synthetic;

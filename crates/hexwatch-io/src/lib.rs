@@ -21,6 +21,8 @@
 //! - [`CustomAreaFile`]: user areas (beats, PSPO zones) read with repairs and rejections, kept
 //!   in the store (`Store::add_area_set`, `Store::load_area_sets`).
 //! - [`hotspots_geojson`]: ranked H3 cells as GeoJSON; [`cells_csv`], [`wards_csv`]: exports.
+//! - [`build_pack`], [`pack_html`], [`pack_tables`]: the monthly partnership pack (KPIs with
+//!   E-tests, wards and LSOAs, hot spot and density pictures, alerts, patrol PAI).
 //! - [`clusters_geojson`]: cluster outlines (convex hulls) in WGS84 with their counts.
 
 mod alerting;
@@ -36,6 +38,8 @@ mod mapping;
 mod patrol_out;
 mod police_uk;
 mod raster_out;
+mod report_html;
+mod report_pack;
 mod stats_out;
 mod store;
 mod street_parse;
@@ -60,6 +64,10 @@ pub use ingest::{
 pub use mapping::{ColumnMap, FlagMap, Mapping, TimeMap, ingest_mapped};
 pub use patrol_out::{busiest_hours, patrol_csv, patrol_geojson, patrol_sheet_html, patrol_svg};
 pub use raster_out::{RasterError, write_density_geotiff};
+pub use report_html::{PACK_CSS, PackStyle, pack_html, pack_json, pack_tables};
+pub use report_pack::{
+    AreaChange, HotSpots, Pack, PackAlert, PackError, PackOptions, PatrolSection, Transition, build_pack,
+};
 pub use stats_out::{class_counts, ranked_cells, stat_properties, stats_csv, stats_geojson};
 pub use store::{BUSY_TIMEOUT, SCHEMA_VERSION, Store, StoreError, StoreSummary};
 pub use street_parse::{ParsedStreet, StreetIncident, clear_location_cache, parse_police_uk};

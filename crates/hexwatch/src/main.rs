@@ -1,5 +1,5 @@
 //! The `hexwatch` command: `serve`, `ingest`, `delete`, `areas`, `density`, `hotspots`,
-//! `cluster`, `alerts`, `patrol-plan`, `evaluate`, `generate`.
+//! `cluster`, `alerts`, `patrol-plan`, `evaluate`, `report`, `generate`.
 
 #![expect(
     clippy::print_stdout,
@@ -16,6 +16,7 @@ mod generate;
 mod hotspots;
 mod ingest;
 mod patrol;
+mod report;
 mod selection;
 mod serve;
 
@@ -61,6 +62,10 @@ enum Command {
     Evaluate(evaluate::EvaluateArgs),
     /// Print the hotspot alerts of one month (cells and ward × category).
     Alerts(alerts::AlertsArgs),
+    /// The monthly partnership pack: KPIs with E-tests against earlier periods, monthly
+    /// charts, top wards and LSOAs, hot spot and density pictures, alerts and the patrol plan
+    /// with last period's PAI, as one HTML page with CSV tables (and a PDF with --pdf).
+    Report(report::ReportArgs),
     /// Write seeded synthetic incidents (Gaussian hotspots over a uniform background) as a
     /// data.police.uk street CSV.
     Generate(generate::GenerateArgs),
@@ -86,6 +91,7 @@ fn main() -> ExitCode {
         Command::Evaluate(args) => evaluate::run(&cli.store, &args),
         Command::Alerts(args) => alerts::run(&cli.store, &args),
         Command::Density(args) => density::run(&cli.store, &args),
+        Command::Report(args) => report::run(&cli.store, &args),
         Command::Generate(args) => generate::run(&args),
     };
     match result {

@@ -1,6 +1,6 @@
 //! Hotspot statistics on H3 cells: the study area with its empty cells, Getis-Ord Gi* with
-//! Benjamini–Hochberg FDR, local Moran's I with conditional permutations, Mann–Kendall, and
-//! emerging hot spot analysis.
+//! Benjamini–Hochberg FDR, local Moran's I with conditional permutations, Mann–Kendall, emerging hot
+//! spot analysis, and the E-test comparing two Poisson rates.
 //!
 //! Every statistic runs over a [`StudyArea`]: all cells covering the study polygon, so that
 //! cells with no incidents take part in the global mean and variance (leaving them out
@@ -12,6 +12,7 @@ mod fdr;
 mod gi_star;
 mod local_moran;
 mod mann_kendall;
+mod poisson_rates;
 mod study_area;
 mod weights;
 
@@ -21,5 +22,6 @@ pub use fdr::{benjamini_hochberg, bh_adjusted, confidence_bins, fdr_bins, two_si
 pub use gi_star::{GiStar, GiStarParams, gi_star, gi_star_weighted};
 pub use local_moran::{LocalMoran, MoranClass, local_moran};
 pub use mann_kendall::{MannKendall, mann_kendall};
+pub use poisson_rates::{PoissonMeansError, PoissonMeansTest, RateAlternative, poisson_means_test};
 pub use study_area::{StudyArea, StudyAreaError};
 pub use weights::Neighbours;

@@ -192,7 +192,8 @@ pub(super) async fn catalog(
             "hotspots": { "url": "/api/hotspots?method=count&res=9", "description": "Cells ranked by count" },
             "patrol_plan": { "url": "/api/patrol-plan?area=bcp&areas=5", "description": "K non-overlapping patrol areas (format=geojson|csv|html: the printable patrol sheet)" },
         },
-        "evaluation": { "url": "/api/evaluation?area=bcp", "description": "Rolling-origin backtest of the hotspot methods: hit rate, PAI, PEI*, RRI at 1/3/5 % of the area (format=json|svg)" }
+        "evaluation": { "url": "/api/evaluation?area=bcp", "description": "Rolling-origin backtest of the hotspot methods: hit rate, PAI, PEI*, RRI at 1/3/5 % of the area (format=json|svg)" },
+        "report": { "url": "/api/report?period=2025-12&area=bcp", "description": "The monthly partnership pack: KPIs of the month, quarter and year to date against earlier periods (E-test for two Poisson rates, FDR), monthly charts, top wards and LSOAs, Gi* and density pictures, emerging transitions, alerts, patrol plan and PAI (format=html|json|csv&table=kpis|series|wards|lsoas|hotspots|transitions|alerts|patrol)" }
     })))
 }
 

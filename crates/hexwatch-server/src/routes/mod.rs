@@ -4,6 +4,7 @@ mod api;
 mod detail;
 mod live;
 mod planning;
+mod report;
 mod tiles;
 
 use axum::Router;
@@ -56,6 +57,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/hotspots", get(api::hotspots))
         .route("/api/patrol-plan", get(planning::patrol_plan))
         .route("/api/evaluation", get(planning::evaluation))
+        .route("/api/report", get(report::report))
+        .route("/api/report/style.css", get(report::style))
         .route("/api/summary", get(detail::summary))
         .route("/api/cells/{h3}", get(detail::cell))
         .route("/api/wards", get(detail::wards))
