@@ -68,7 +68,11 @@ pub use aggregate::{
 };
 pub use area::{Area, AreaId, AreaSet, AreaSets, Ward, WardIndex};
 pub use category::{Category, CategoryId, police_uk_name, police_uk_slug};
-pub use disclosure::{DisclosurePolicy, Role};
+pub use disclosure::{
+    ACQUISITIVE_SLUGS, CategoryGroup, DisclosurePolicy, MIN_PUBLIC_RESOLUTION, Period, PeriodError,
+    PublicArea, PublicCount, PublicCube, Relation, Role, SENSITIVE_SLUGS, category_groups, group_of,
+    is_sensitive_slug, mask_sparse_density, public_gi_bins, public_period, suppress,
+};
 pub use filter::{AreaFilter, AreaTest, Filter, FilterError};
 pub use incident::{
     FINEST_RESOLUTION, INDEXED_RESOLUTIONS, IncidentTable, IncidentTableBuilder, LocationId,

@@ -27,12 +27,15 @@
 //! tiles, their TileJSON and `/catalog` answer other origins (see [`router`]). Every error
 //! is JSON.
 
+mod auth;
 mod error;
 mod limits;
+mod public;
 mod query;
 mod routes;
 mod state;
 
+pub use auth::{AccessLog, PartnerTokens, TokenFileError};
 pub use error::ApiError;
 pub use limits::{
     Limits, MAX_PARAMETER_BYTES, MAX_PARAMETERS, MAX_PATH_BYTES, MAX_SMALL_BODY_BYTES,
