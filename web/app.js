@@ -174,7 +174,7 @@ const PARTNER_LAYERS = new Set(['alerts', 'clusters', 'patrol', 'emerging', 'mor
 /** The role badge, sign-in form and sign-out button, from /api/meta's `disclosure`. */
 function renderRole(meta) {
   const d = meta.disclosure || {};
-  const partner = d.role === 'partner';
+  const partner = d.role !== 'public'; // a server without the rule (the dev mock) shows everything
   $('role').dataset.role = partner ? 'partner' : 'public';
   $('role-badge').textContent = partner
     ? `Partner view${d.partner ? ` (${d.partner})` : ''}: exact counts`

@@ -235,7 +235,7 @@ fn public_api_refuses_differencing_and_summaries_hold() {
     assert_error(&format!("{b}/api/summary?from=2025-02&to=2025-04"), None, 400, "from");
     assert_error(&format!("{b}/api/summary?hours=22-3"), None, 400, "hours");
     assert_error(&format!("{b}/api/summary?area=lsoa:E01015232"), None, 400, "area");
-    assert_error(&format!("{b}/tiles/cells/13/4070/2760?area=bcp"), None, 400, "area");
+    assert_error(&format!("{b}/tiles/cells/13/4070/2760?area=lsoa:E01015232"), None, 400, "area");
     assert_error(&format!("{b}/tiles/cells/13/4070/2760?res=10"), None, 400, "res");
     assert_error(&format!("{b}/tiles/cells/13/4070/2760?category=violent-crime&res=8"), None, 400, "res");
     assert_error(&format!("{b}/tiles/cells/13/4070/2760?method=moran"), None, 400, "method");

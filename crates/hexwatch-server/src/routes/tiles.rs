@@ -235,8 +235,8 @@ fn parse_coord(z: &str, x: &str, y: &str) -> Result<TileCoord, ApiError> {
     })
 }
 
-/// The public role's cell layers: a fixed group and period (pinned into `selection`), no
-/// area filter, and of the statistics Gi* bins only.
+/// The public role's cell layers: a fixed group and period (pinned into `selection`), the
+/// whole data, the study area or one ward, and of the statistics Gi* bins only.
 ///
 /// # Errors
 /// 400 naming the parameter (see [`public_selection`]); `method=moran` or `emerging`.
@@ -255,7 +255,9 @@ fn check_public_cells(
             ),
         ));
     }
-    public_selection(selection, snapshot, state.0.config.disclosure, PublicAreas::None)?;
+    // An area picks the cells that meet it; each shows its whole count (clipped cells would
+    // be new totals to protect).
+    public_selection(selection, snapshot, state.0.config.disclosure, PublicAreas::Wards)?;
     Ok(())
 }
 
