@@ -589,8 +589,10 @@ fn relations_of(
     groups: &[CategoryGroup],
     n_categories: usize,
 ) -> Vec<Relation> {
-    // (total, kind) → relation; kind 0 geography, 1 period, 2 all crime = Σ categories,
-    // 3 + g group g = Σ members, 3 + groups.len() + g all crime = group g + the rest.
+    // (total, kind) → relation; kind 0 the cell hierarchy (a cell = its children, all
+    // incidents = the resolution-5 cells), 1 the ward hierarchy (all wards = each ward, all
+    // incidents = all wards + outside), 2 period, 3 all crime = Σ categories, 4 + g group g
+    // = Σ members, 4 + groups.len() + g all crime = group g + the rest.
     let mut by_total: HashMap<(usize, usize), usize> = HashMap::new();
     let mut relations: Vec<Relation> = Vec::new();
     let mut add = |total: Key, kind: usize, part: usize| {
@@ -605,33 +607,35 @@ fn relations_of(
     for (i, key) in keys.iter().enumerate() {
         let parent_area = match key.area {
             PublicArea::Cell(c) => match c.resolution().pred() {
-                Some(r) if c.resolution() > MIN_PUBLIC_RESOLUTION => c.parent(r).map(PublicArea::Cell),
-                _ => Some(PublicArea::All),
+                Some(r) if c.resolution() > MIN_PUBLIC_RESOLUTION => {
+                    c.parent(r).map(|p| (PublicArea::Cell(p), 0))
+                }
+                _ => Some((PublicArea::All, 0)),
             },
-            PublicArea::Ward(_) => Some(PublicArea::Wards),
-            PublicArea::Wards | PublicArea::OutsideWards => Some(PublicArea::All),
+            PublicArea::Ward(_) => Some((PublicArea::Wards, 1)),
+            PublicArea::Wards | PublicArea::OutsideWards => Some((PublicArea::All, 1)),
             PublicArea::All => None,
         };
-        if let Some(area) = parent_area {
-            add(Key { area, ..*key }, 0, i);
+        if let Some((area, kind)) = parent_area {
+            add(Key { area, ..*key }, kind, i);
         }
         if let Some(period) = key.period.parent() {
-            add(Key { period, ..*key }, 1, i);
+            add(Key { period, ..*key }, 2, i);
         }
         let g = usize::from(key.group);
         if (1..=n_categories).contains(&g) {
-            add(Key { group: 0, ..*key }, 2, i);
+            add(Key { group: 0, ..*key }, 3, i);
             let category = CategoryId(u16::try_from(g - 1).unwrap_or(u16::MAX));
             for &e in &extra {
                 let e16 = u16::try_from(e).unwrap_or(u16::MAX);
                 if groups[e].members.contains(&category) {
-                    add(Key { group: e16, ..*key }, 3 + e, i);
+                    add(Key { group: e16, ..*key }, 4 + e, i);
                 } else {
-                    add(Key { group: 0, ..*key }, 3 + groups.len() + e, i);
+                    add(Key { group: 0, ..*key }, 4 + groups.len() + e, i);
                 }
             }
         } else if extra.contains(&g) {
-            add(Key { group: 0, ..*key }, 3 + groups.len() + g, i);
+            add(Key { group: 0, ..*key }, 4 + groups.len() + g, i);
         }
     }
     relations

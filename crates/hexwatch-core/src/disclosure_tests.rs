@@ -318,3 +318,20 @@ fn periods_nest_and_step_back() {
     );
     assert_eq!(Period::Year(2025).label(), "2025");
 }
+
+/// Every relation of a cube adds up: its total is the sum of its parts (a relation that
+/// mixed two breakdowns of one total, e.g. cells and wards of all incidents, would not).
+#[test]
+fn every_relation_adds_up() {
+    let (a, b, _) = siblings();
+    let far = LatLng::new(50.7600, -1.9500).unwrap().to_cell(Resolution::Nine);
+    let table =
+        table_of(&[(a, ASB, 1, 7), (b, BURGLARY, 2, 3), (far, VIOLENCE, 4, 9), (far, BURGLARY, 12, 2)]);
+    let cube = PublicCube::build(&table, DisclosurePolicy::default());
+    assert!(cube.relations.len() > 50);
+    for r in &cube.relations {
+        let sum: u64 = r.parts.iter().map(|p| cube.values[*p]).sum();
+        assert_eq!(cube.values[r.total], sum, "{r:?}");
+    }
+    assert!(cube.violations().is_empty());
+}
