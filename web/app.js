@@ -540,7 +540,8 @@ async function main() {
       const s = await fetchJson(apiUrl('/api/summary', filterPairs(state)), 'the selection summary');
       if (generation !== summaryGeneration) return;
       lastSummary = s;
-      $('sum-incidents').textContent = fmtInt.format(s.incidents);
+      // Public view: a withheld total has no number.
+      $('sum-incidents').textContent = s.withheld ? `fewer than ${meta.disclosure?.k ?? 5} (withheld)` : fmtInt.format(s.incidents);
       $('sum-change').replaceChildren(changeLine(s));
       destroySummaryChart();
       // While playing, the chart keeps the whole range with the month on show picked out.
