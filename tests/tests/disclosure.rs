@@ -3,7 +3,12 @@
 //! at least two solutions), partner-only routes need a token, partner responses are
 //! private and logged.
 
-#![allow(clippy::unwrap_used, clippy::cast_possible_truncation, reason = "test set-up fails loudly")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::cast_possible_truncation,
+    reason = "test set-up fails loudly"
+)]
 
 mod common;
 

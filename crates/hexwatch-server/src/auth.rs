@@ -150,7 +150,7 @@ impl AccessLog {
 /// months), operational outputs (hotspot lists, patrol plans, evaluation, alerts and their
 /// (`/api/events` is open to all but sends alerts to partners only), clusters whose outlines pass through incident locations) and LSOA tables.
 fn partner_only(method: &Method, path: &str) -> Option<&'static str> {
-    if method == Method::POST {
+    if exempt(method) {
         return None;
     }
     let prefixes: [(&str, &str); 8] = [
@@ -180,7 +180,7 @@ pub(crate) async fn authenticate(
     request.headers_mut().remove(PARTNER_HEADER);
     let method = request.method().clone();
     let path_and_query = request.uri().path_and_query().map_or_else(String::new, ToString::to_string);
-    let partner = if method == Method::POST {
+    let partner = if exempt(&method) {
         None
     } else {
         match bearer(request.headers()) {
@@ -229,6 +229,12 @@ pub(crate) async fn authenticate(
         }
     }
     response
+}
+
+/// Requests the layer leaves to the route: POSTs (they take the write token) and CORS
+/// preflights (a browser sends them without credentials).
+fn exempt(method: &Method) -> bool {
+    method == Method::POST || method == Method::OPTIONS
 }
 
 enum Bearer {

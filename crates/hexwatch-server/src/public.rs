@@ -78,11 +78,10 @@ pub(crate) fn public_selection(
             ),
         )
     })?;
-    let area_ok = match (areas, f.area) {
-        (_, AreaFilter::All) => true,
-        (PublicAreas::Wards, AreaFilter::AnyWard | AreaFilter::Ward(_)) => true,
-        _ => false,
-    };
+    let area_ok = matches!(
+        (areas, f.area),
+        (_, AreaFilter::All) | (PublicAreas::Wards, AreaFilter::AnyWard | AreaFilter::Ward(_))
+    );
     if !area_ok {
         return Err(partner_filter(
             "area",
