@@ -41,7 +41,9 @@
 //! - [`stats`]: study area, Getis-Ord Gi* with FDR, local Moran's I, emerging hot spots.
 //! - [`alerts`]: hotspot alerts per period: exact conditional Poisson test with FDR, Poisson z,
 //!   EWMA, and cells turning into emerging hot spots.
-//! - [`Role`], [`DisclosurePolicy`]: who sees what.
+//! - [`Role`], [`DisclosurePolicy`], [`PublicCube`], [`suppress`]: who sees what — the public
+//!   role's counts with primary and complementary suppression, fixed [`Period`]s and
+//!   [`CategoryGroup`]s, Gi\* bins and density masks for the public role.
 //! - [`patrol`]: patrol plans: K non-overlapping patrol areas, greedy with a stated bound.
 //! - [`synthetic`]: seeded synthetic incidents (Gaussian hotspots over a uniform background).
 

@@ -26,7 +26,7 @@ use crate::state::AppState;
 
 /// The application: every route over `state`, with `web/` served at `/`.
 ///
-/// Every request is authenticated first ([`crate::auth`]): a partner token gives the
+/// Every request is authenticated first ([`crate::PartnerTokens`]): a partner token gives the
 /// partner role, and the public role is refused the partner-only routes.
 ///
 /// Layers, outermost first: the security headers (CSP, `nosniff`, `Referrer-Policy`,
