@@ -740,7 +740,10 @@ async function main() {
       const data = await fetchJson(apiUrl('/api/evaluation', withArea), 'the evaluation');
       const at3 = data.summary.filter((s) => Math.abs(s.share - 0.03) < 1e-9 && s.pai !== null).sort((a, b) => b.pai - a.pai);
       const img = $('evaluation-chart');
-      img.src = apiUrl('/api/evaluation', [...withArea, ['format', 'svg']]);
+      // Fetched with the partner's token (an <img src> cannot send it), shown as a blob: URL.
+      const svg = await fetchBlob(apiUrl('/api/evaluation', [...withArea, ['format', 'svg']]), 'the evaluation chart');
+      if (img.src.startsWith('blob:')) URL.revokeObjectURL(img.src);
+      img.src = URL.createObjectURL(svg);
       img.alt = `PAI at 3 % of the area by test month; highest mean: ${at3.map((s) => `${s.method} ${s.pai.toFixed(1)}`).join(', ')}`;
       img.hidden = false;
       $('evaluation-text').textContent = at3.length
