@@ -11,6 +11,7 @@ use hexwatch_io::{IngestOptions, Store, WardSet, ingest_file};
 
 mod aggregate;
 mod cluster;
+mod disclosure;
 mod kde;
 mod scale;
 mod stats;
@@ -45,6 +46,7 @@ fn benches(c: &mut Criterion) {
     let (table, _dir) = dorset_table();
     aggregate::bench(c, &table);
     tiles::bench(c, &table);
+    disclosure::bench(c, &table);
     stats::bench(c);
     kde::bench(c);
     scale::bench(c);
