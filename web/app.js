@@ -183,6 +183,8 @@ function renderRole(meta) {
   $('signout').hidden = !partner;
   $('alerts').hidden = !partner;
   $('top-cells-box').hidden = !partner;
+  $('public-note').hidden = partner;
+  $('cat-default').hidden = !partner; // "ASB and violence" is not a public category group
   if (!partner) for (let i = LAYERS.length - 1; i >= 0; i -= 1) if (PARTNER_LAYERS.has(LAYERS[i].id)) LAYERS.splice(i, 1);
 }
 
