@@ -492,7 +492,12 @@ impl PublicCube {
         let mut values: Vec<u64> = Vec::new();
         let mut keys: Vec<Key> = Vec::new();
         let resolutions: Vec<Resolution> = Resolution::range(MIN_PUBLIC_RESOLUTION, fine).collect();
-        for (&(cell, ward, category, month), &n) in &base {
+        // In a fixed order, so that the same data give the same counts their same indices and
+        // so the same withheld set (ties go to the lower index): two suppression patterns of
+        // one table, e.g. across restarts, could otherwise be combined.
+        let mut base: Vec<_> = base.into_iter().collect();
+        base.sort_unstable();
+        for &((cell, ward, category, month), n) in &base {
             let mut areas: Vec<PublicArea> =
                 resolutions.iter().filter_map(|r| cell.parent(*r)).map(PublicArea::Cell).collect();
             areas.push(PublicArea::All);
