@@ -273,3 +273,44 @@ pub(crate) fn partner_name(headers: &HeaderMap) -> Option<&str> {
 pub(crate) fn role_of(headers: &HeaderMap) -> Role {
     if headers.get(ROLE_HEADER).is_some_and(|v| v == "partner") { Role::Partner } else { Role::Public }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file_with(name: &str, text: &str) -> PathBuf {
+        let path = std::env::temp_dir().join(format!("hexwatch-auth-{}-{name}", std::process::id()));
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+        path
+    }
+
+    #[test]
+    fn token_file_names_partners_and_refuses_bad_lines_by_number() {
+        let good = file_with(
+            "good",
+            "# partners\n\ncouncil  council-token-0123456789\npolice police-token-0123456789\n",
+        );
+        let tokens = PartnerTokens::read(&good).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(tokens.len(), 2);
+        assert_eq!(tokens.name_of("police-token-0123456789"), Some("police"));
+        assert_eq!(tokens.name_of("police-token-012345678"), None);
+        assert_eq!(tokens.name_of(""), None);
+        for (name, text, line, says) in [
+            ("short", "a aaaaaaaaaaaaaaaa\nb short\n", 2, "shorter than 16"),
+            ("words", "a aaaaaaaaaaaaaaaa extra\n", 1, "two words"),
+            ("twice", "a aaaaaaaaaaaaaaaa\na bbbbbbbbbbbbbbbb\n", 2, "given twice"),
+        ] {
+            let path = file_with(name, text);
+            let e = PartnerTokens::read(&path).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(e.contains(&format!("line {line}")) && e.contains(says), "{e}");
+            assert!(e.contains(&path.display().to_string()), "{e}");
+            assert!(
+                !e.contains("aaaaaaaaaaaaaaaa") && !e.contains("bbbbbbbbbbbbbbbb"),
+                "no token in the message: {e}"
+            );
+            let _ = std::fs::remove_file(path);
+        }
+        let _ = std::fs::remove_file(good);
+        assert!(PartnerTokens::read(Path::new("/nonexistent/partner-tokens")).is_err());
+    }
+}
