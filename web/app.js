@@ -66,7 +66,12 @@ function displayedResolution(meta, state, zoom) {
   // A 512 px source is requested at floor(zoom), and never beyond the source maxzoom.
   const z = Math.min(Math.floor(zoom), CELL_MAXZOOM_TILES);
   const table = [...(meta.zoom_resolution || FALLBACK_ZOOM_RES)].sort((a, b) => a.min_zoom - b.min_zoom);
-  return table.filter((e) => e.min_zoom <= z).at(-1)?.res ?? table[0].res;
+  const res = table.filter((e) => e.min_zoom <= z).at(-1)?.res ?? table[0].res;
+  // The public map stops at its finest resolution, coarser for a sensitive category alone.
+  const d = meta.disclosure;
+  if (d?.role !== 'public') return res;
+  const sensitive = state.categories.length > 0 && state.categories.every((s) => meta.categories.find((c) => c.slug === s)?.sensitive);
+  return Math.min(res, sensitive ? d.max_sensitive_resolution : d.max_resolution);
 }
 
 /** A zoom at which `res` is what the automatic resolution shows. */

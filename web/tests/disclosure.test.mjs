@@ -2,11 +2,11 @@
 // page says it is the public view, opens on a fixed group and period, draws withheld cells
 // grey with a legend entry, and hides the partner-only panels; the sign-in form takes the
 // partner token (the page then says "Partner view (name)"), sign-out returns to the public
-// view, and a wrong token is refused with a message.
+// view, and a wrong token is refused with a message. Screenshot: web/tests/artifacts/public-view.png.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { api, openMap, statusError, useHexwatch, waitForMapIdle } from './harness.mjs';
+import { api, openMap, screenshot, statusError, useHexwatch, waitForMapIdle } from './harness.mjs';
 
 const hw = useHexwatch();
 const skip = hw.skip;
@@ -32,6 +32,7 @@ test('the public view withholds small counts and the partner signs in and out', 
   const pub = await drawn(page);
   assert.ok(pub.withheld > 0 && pub.counted > 0, JSON.stringify(pub));
   assert.match(await page.locator('#legend').textContent(), /Fewer than 5 \(withheld\)/);
+  await screenshot(page, 'public-view');
   // The headline agrees with the public summary.
   const summary = await api(hw, '/api/summary?area=bcp', { role: 'public' });
   assert.equal(summary.period, '2025');
