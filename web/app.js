@@ -4,6 +4,7 @@
 // come from node_modules (npm ci). The map's layers come from the registry below.
 import * as maplibregl from './node_modules/maplibre-gl/dist/maplibre-gl.mjs';
 import { apiUrl, fetchBlob, fetchJson, pendingWork, track } from './lib/api.js';
+import { authHeaders, partnerToken, signIn, signOut, transformRequest } from './lib/auth.js';
 import { monthlyChart } from './lib/chart.js';
 import { renderDetail, renderDetailMessage } from './lib/detail.js';
 import { mapPng, saveBlob } from './lib/export.js';
@@ -65,7 +66,12 @@ function displayedResolution(meta, state, zoom) {
   // A 512 px source is requested at floor(zoom), and never beyond the source maxzoom.
   const z = Math.min(Math.floor(zoom), CELL_MAXZOOM_TILES);
   const table = [...(meta.zoom_resolution || FALLBACK_ZOOM_RES)].sort((a, b) => a.min_zoom - b.min_zoom);
-  return table.filter((e) => e.min_zoom <= z).at(-1)?.res ?? table[0].res;
+  const res = table.filter((e) => e.min_zoom <= z).at(-1)?.res ?? table[0].res;
+  // The public map stops at its finest resolution, coarser for a sensitive category alone.
+  const d = meta.disclosure;
+  if (d?.role !== 'public') return res;
+  const sensitive = state.categories.length > 0 && state.categories.every((s) => meta.categories.find((c) => c.slug === s)?.sensitive);
+  return Math.min(res, sensitive ? d.max_sensitive_resolution : d.max_resolution);
 }
 
 /** A zoom at which `res` is what the automatic resolution shows. */
@@ -164,16 +170,64 @@ function renderControls(meta) {
   $('layer-boundaries').closest('.layer-item').hidden = !sets.length;
 }
 
+// ---------------------------------------------------------------- role
+// Registry layers only a partner may use: alerts, clusters and patrol plans are
+// incident-level or operational; Moran and emerging hot spots are not published to the
+// public (Gi* is, as bins).
+const PARTNER_LAYERS = new Set(['alerts', 'clusters', 'patrol', 'emerging', 'moran']);
+
+/** The role badge, sign-in form and sign-out button, from /api/meta's `disclosure`. */
+function renderRole(meta) {
+  const d = meta.disclosure || {};
+  const partner = d.role !== 'public'; // a server without the rule (the dev mock) shows everything
+  $('role').dataset.role = partner ? 'partner' : 'public';
+  $('role-badge').textContent = partner
+    ? `Partner view${d.partner ? ` (${d.partner})` : ''}: exact counts`
+    : `Public view — counts under ${d.k ?? 5} withheld`;
+  $('signin-form').hidden = partner;
+  $('signout').hidden = !partner;
+  $('alerts').hidden = !partner;
+  $('top-cells-box').hidden = !partner;
+  $('public-note').hidden = partner;
+  $('cat-default').hidden = !partner; // "ASB and violence" is not a public category group
+  if (!partner) for (let i = LAYERS.length - 1; i >= 0; i -= 1) if (PARTNER_LAYERS.has(LAYERS[i].id)) LAYERS.splice(i, 1);
+}
+
+function wireSignIn() {
+  $('signin-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const token = $('partner-token').value.trim();
+    $('partner-token').value = '';
+    if (!token) {
+      $('signin-error').textContent = 'Enter the partner token your partnership gave you.';
+      return;
+    }
+    signIn(token);
+    location.reload();
+  });
+  $('signout').addEventListener('click', () => {
+    signOut();
+    location.reload();
+  });
+}
+
 // ---------------------------------------------------------------- main
 async function main() {
-  const wardsRequest = fetchJson('/api/areas/wards', 'the ward boundaries').catch((err) => err);
   let meta;
   try {
     meta = await fetchJson('/api/meta', 'the data description (/api/meta)');
   } catch (err) {
+    if (err.status === 401 && partnerToken()) {
+      // A stale or mistyped token: back to the public map, saying why.
+      signOut();
+      $('signin-error').textContent = 'The partner token was not accepted; showing the public map.';
+      return main();
+    }
     showStatus(`${err.message.replace(/\.?$/, '.')} The map cannot be shown.`);
     return;
   }
+  renderRole(meta);
+  const wardsRequest = fetchJson('/api/areas/wards', 'the ward boundaries').catch((err) => err);
   let wardOutlines = await wardsRequest;
   if (wardOutlines instanceof Error) {
     showStatus(wardOutlines.message); // not fatal: the cells still work without outlines
@@ -216,6 +270,8 @@ async function main() {
     attributionControl: false,
     // Lets the PNG export copy the canvas at any moment.
     canvasContextAttributes: { preserveDrawingBuffer: true },
+    // A signed-in partner's tiles carry the token (to this server only).
+    transformRequest,
   });
   map.touchZoomRotate.disableRotation();
   map.keyboard.disableRotation();
@@ -499,7 +555,8 @@ async function main() {
       const s = await fetchJson(apiUrl('/api/summary', filterPairs(state)), 'the selection summary');
       if (generation !== summaryGeneration) return;
       lastSummary = s;
-      $('sum-incidents').textContent = fmtInt.format(s.incidents);
+      // Public view: a withheld total has no number.
+      $('sum-incidents').textContent = s.withheld ? `fewer than ${meta.disclosure?.k ?? 5} (withheld)` : fmtInt.format(s.incidents);
       $('sum-change').replaceChildren(changeLine(s));
       destroySummaryChart();
       // While playing, the chart keeps the whole range with the month on show picked out.
@@ -519,6 +576,7 @@ async function main() {
   let topGeneration = 0;
   let topRes = null;
   async function loadTopCells() {
+    if (meta.disclosure?.role === 'public') return; // the hotspot list is partner data
     const generation = ++topGeneration;
     const res = ctx.displayedRes();
     topRes = res;
@@ -697,7 +755,10 @@ async function main() {
       const data = await fetchJson(apiUrl('/api/evaluation', withArea), 'the evaluation');
       const at3 = data.summary.filter((s) => Math.abs(s.share - 0.03) < 1e-9 && s.pai !== null).sort((a, b) => b.pai - a.pai);
       const img = $('evaluation-chart');
-      img.src = apiUrl('/api/evaluation', [...withArea, ['format', 'svg']]);
+      // Fetched with the partner's token (an <img src> cannot send it), shown as a blob: URL.
+      const svg = await fetchBlob(apiUrl('/api/evaluation', [...withArea, ['format', 'svg']]), 'the evaluation chart');
+      if (img.src.startsWith('blob:')) URL.revokeObjectURL(img.src);
+      img.src = URL.createObjectURL(svg);
       img.alt = `PAI at 3 % of the area by test month; highest mean: ${at3.map((s) => `${s.method} ${s.pai.toFixed(1)}`).join(', ')}`;
       img.hidden = false;
       $('evaluation-text').textContent = at3.length
@@ -824,7 +885,7 @@ async function main() {
     try {
       // The 400 body may not survive the hop from the tile worker; re-fetch it if so.
       const text = err.body instanceof Blob && err.body.size ? await err.body.text()
-        : err.status >= 400 && err.url ? await (await fetch(err.url)).text() : '';
+        : err.status >= 400 && err.url ? await (await fetch(err.url, { headers: authHeaders() })).text() : '';
       body = text ? JSON.parse(text) : null;
     } catch { /* body not JSON: fall back to the status line */ }
     const what = err.url && err.url.includes('/tiles/') ? 'the map tiles' : 'a map request';
@@ -945,6 +1006,7 @@ async function main() {
   window.hexwatch = { map, LAYERS, get state() { return state; }, settled, select, applyState };
 }
 
+wireSignIn();
 main().catch((err) => {
   console.error(err);
   showStatus(`Unexpected error: ${err.message}`);

@@ -1,5 +1,6 @@
 //! Tile latency over HTTP: the real server (`hexwatch_server::router` over the twelve Dorset
-//! months, BCP wards) on 127.0.0.1, one keep-alive client, gzip asked for as a browser does.
+//! months, BCP wards) on 127.0.0.1, one keep-alive client, gzip asked for as a browser does,
+//! signed in as a partner (any period and resolution; no access log configured).
 //!
 //! - `uncached_selection`: a (category, period, area) the server has not seen, so the request
 //!   aggregates the table and encodes the tile;
@@ -16,7 +17,10 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode};
 use hexwatch_io::WardSet;
-use hexwatch_server::{AppState, ServerConfig, router};
+use hexwatch_server::{AppState, PartnerTokens, ServerConfig, router};
+
+/// The benchmark's partner token.
+const TOKEN: &str = "bench-partner-token-0123456789";
 
 /// Zoom-13 tile numbers covering the BCP box (lon −2.041…−1.682, lat 50.683…50.810).
 const Z13_X: std::ops::RangeInclusive<u32> = 4050..=4058;
@@ -51,6 +55,7 @@ pub(crate) fn bench(c: &mut Criterion, store: &Path) {
         )
         .expect("wards"),
     );
+    config.partner_tokens = PartnerTokens::new([("bench", TOKEN)]).expect("a token of 16+ characters");
     let state = AppState::load(config).expect("server state");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
@@ -59,7 +64,12 @@ pub(crate) fn bench(c: &mut Criterion, store: &Path) {
 
     let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
     let fetch = |url: &str, expect_cache: Option<&str>| {
-        let mut response = agent.get(url).header("Accept-Encoding", "gzip").call().expect("request");
+        let mut response = agent
+            .get(url)
+            .header("Accept-Encoding", "gzip")
+            .header("Authorization", &format!("Bearer {TOKEN}"))
+            .call()
+            .expect("request");
         assert_eq!(response.status().as_u16(), 200, "{url}");
         if let Some(expected) = expect_cache {
             let got = response.headers().get("x-hexwatch-cache").and_then(|v| v.to_str().ok());

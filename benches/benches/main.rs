@@ -11,6 +11,7 @@ use hexwatch_io::{IngestOptions, Store, WardSet, ingest_file};
 
 mod aggregate;
 mod cluster;
+mod disclosure;
 mod http;
 mod kde;
 mod scale;
@@ -46,6 +47,7 @@ fn benches(c: &mut Criterion) {
     let (table, dir) = dorset_table();
     aggregate::bench(c, &table);
     tiles::bench(c, &table);
+    disclosure::bench(c, &table);
     stats::bench(c);
     kde::bench(c);
     scale::bench(c);

@@ -145,7 +145,8 @@ fn events_stream_data_version_after_a_post() {
     std::thread::spawn(move || {
         let agent =
             ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(60))).build().new_agent();
-        let response = agent.get(&events_url).call().unwrap();
+        let response =
+            agent.get(&events_url).header("Authorization", &common::partner_bearer()).call().unwrap();
         let reader = BufReader::new(response.into_body().into_reader());
         for line in reader.lines() {
             let Ok(line) = line else { break };
@@ -181,6 +182,7 @@ fn events_stream_data_version_after_a_post() {
         ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(5))).build().new_agent();
     let response = agent
         .get(&format!("{base}/api/events"))
+        .header("Authorization", &common::partner_bearer())
         .header("Last-Event-ID", &(first - 1).to_string())
         .call()
         .unwrap();
@@ -216,7 +218,11 @@ fn a_post_purges_near_tiles_and_statistics_but_not_far_tiles() {
     let (near, far) = (tile_of(near_lon, near_lat), tile_of(-1.7780, 50.7355));
     let fetch = |layer: &str, t: hexwatch_tiles::TileCoord, query: &str| {
         let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
-        let response = agent.get(&format!("{base}/tiles/{layer}/13/{}/{}?{query}", t.x, t.y)).call().unwrap();
+        let response = agent
+            .get(&format!("{base}/tiles/{layer}/13/{}/{}?{query}", t.x, t.y))
+            .header("Authorization", &common::partner_bearer())
+            .call()
+            .unwrap();
         assert_eq!(response.status().as_u16(), 200);
         let header = |h: &str| response.headers().get(h).unwrap().to_str().unwrap().to_owned();
         (header("x-hexwatch-cache"), header("etag"))

@@ -64,7 +64,9 @@ fn dorset_months_replayed_through_the_api_update_tiles_and_raise_alerts() {
     std::thread::spawn(move || {
         let agent =
             ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(600))).build().new_agent();
-        let reader = BufReader::new(agent.get(&events).call().unwrap().into_body().into_reader());
+        // Alerts go to partners only.
+        let request = agent.get(&events).header("Authorization", &common::partner_bearer());
+        let reader = BufReader::new(request.call().unwrap().into_body().into_reader());
         for line in reader.lines().map_while(Result::ok) {
             if tx.send(line).is_err() {
                 break;

@@ -209,7 +209,7 @@ fn public_pack_withholds_small_counts_and_the_partner_pack_does_not() {
     let version = store.summary().unwrap().data_version;
     let build = |role| {
         let mut options = PackOptions::new(period, filter.clone(), "bcp", role);
-        options.policy = DisclosurePolicy { min_count: 5 };
+        options.policy = DisclosurePolicy::default();
         build_pack(&table, &areas, version, options).unwrap()
     };
     let public = build(Role::Public);

@@ -17,10 +17,16 @@ let breaks = ladderBreaks(300, BREAKS);
 let scaleGeneration = 0;
 
 const tileUrl = (ctx) => `${location.origin}/tiles/cells/{z}/{x}/{y}?${queryString(filterPairs(ctx.state, { res: true }))}`;
-const fillColour = () => stepExpression('density_per_km2_month', breaks, MAGMA_8);
+// Public map: a cell whose count is withheld (fewer than 5, or one that would reveal such a
+// count) carries `withheld` and no count; it is drawn grey.
+const WITHHELD = '#b8b8b8';
+const fillColour = () => ['case', ['has', 'withheld'], WITHHELD, stepExpression('density_per_km2_month', breaks, MAGMA_8)];
+const isPublic = (ctx) => ctx.meta.disclosure?.role === 'public';
 
 /** The peak density of the selection at the reference resolution, over all months, hours and weekdays. */
 async function selectionPeak(ctx) {
+  // The hotspot list is partner data: the public map keeps the default classes.
+  if (isPublic(ctx)) return 300;
   const pairs = [['method', 'count'], ['res', String(REFERENCE_RES)], ['limit', '1'], ...scalePairs(ctx.meta, ctx.state)];
   const body = await ctx.fetchJson(apiUrl('/api/hotspots', pairs), 'the colour classes');
   return Number(body.features?.[0]?.properties?.density_per_km2_month) || 0;
@@ -33,6 +39,13 @@ function popupNode(ctx, p) {
     .map(([k, v]) => [known.get(k) || k.slice(6).replaceAll('_', ' '), Number(v)])
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   const row = (k, v) => el('tr', {}, el('th', { scope: 'row', textContent: k }), el('td', { textContent: v }));
+  if (p.withheld !== undefined) {
+    const k = ctx.meta.disclosure?.k ?? 5;
+    return el('div', { className: 'map-popup' },
+      el('p', { className: 'popup-kind', textContent: `H3 cell · resolution ${p.res}` }),
+      el('p', { className: 'popup-id', textContent: String(p.h3) }),
+      el('p', { className: 'popup-count', attrs: { 'data-testid': 'popup-withheld' }, textContent: `Count withheld: fewer than ${k}, or it would reveal one that is.` }));
+  }
   return el('div', { className: 'map-popup' },
     el('p', { className: 'popup-kind', textContent: `H3 cell · resolution ${p.res}` }),
     el('p', { className: 'popup-id', textContent: String(p.h3) }),
@@ -123,12 +136,19 @@ export default {
     else if (zoom < MINZOOM) status = `Zoom in to see cells (from zoom ${MINZOOM}).`;
     else if (ctx.state.res !== null) status = `H3 resolution ${ctx.state.res} (pinned)`;
     else status = `H3 resolution ${ctx.displayedRes()} at zoom ${Math.floor(zoom)}`;
+    const classes = MAGMA_8.map((colour, i) => ({ colour, label: labels[i] })).reverse();
+    const notes = ['Fixed classes for this selection: the same at every zoom, resolution and month.'];
+    if (isPublic(ctx)) {
+      const k = ctx.meta.disclosure?.k ?? 5;
+      classes.push({ colour: WITHHELD, label: `Fewer than ${k} (withheld)` });
+      notes.push(`Public view: counts under ${k} are withheld, and so is any count that would reveal one; finest cells at resolution ${ctx.meta.disclosure?.max_resolution ?? 9} (violence and sexual offences: ${ctx.meta.disclosure?.max_sensitive_resolution ?? 7}).`);
+    }
     return {
       id: 'cells',
       title: 'H3 cells',
       unit: 'Incidents per km² per month',
-      classes: MAGMA_8.map((colour, i) => ({ colour, label: labels[i] })).reverse(),
-      notes: ['Fixed classes for this selection: the same at every zoom, resolution and month.'],
+      classes,
+      notes,
       status,
     };
   },

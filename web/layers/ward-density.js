@@ -15,7 +15,8 @@ let dataGeneration = 0;
 let stale = true; // data not fetched for the current filters (the layer was hidden)
 let scaleKey = null; // the categories and flags the classes were chosen for
 
-const fillColour = () => stepExpression('density_per_km2_month', breaks, PUBU_6);
+// Public map: a ward whose count is withheld has no density and is drawn grey.
+const fillColour = () => ['case', ['has', 'density_per_km2_month'], stepExpression('density_per_km2_month', breaks, PUBU_6), '#b8b8b8'];
 
 export default {
   id: 'ward-density',

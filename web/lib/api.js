@@ -1,5 +1,8 @@
 // Requests to the hexwatch server. Every request goes through `track`, so the page knows
 // when it has nothing in flight (the browser tests wait for that, see window.hexwatch.settled).
+// A signed-in partner's token goes with each request (lib/auth.js).
+
+import { authHeaders } from './auth.js';
 
 let inflight = 0;
 /** Number of page requests (and other tracked work) not yet finished. */
@@ -31,7 +34,7 @@ export function describeServerError(status, statusText, body, what) {
 async function request(url, what, accept) {
   let response;
   try {
-    response = await fetch(url, { headers: { Accept: accept } });
+    response = await fetch(url, { headers: { Accept: accept, ...authHeaders() } });
   } catch {
     throw new Error(describeServerError(0, '', null, what));
   }

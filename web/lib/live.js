@@ -5,6 +5,8 @@
 // replays what was missed. When the browser gives up (the server answered an error, or is
 // gone for good), this module opens a new connection after a growing pause.
 
+import { FetchEventSource, authHeaders, partnerToken } from './auth.js';
+
 const RETRY_MS = [2000, 5000, 10000, 30000];
 
 /**
@@ -23,7 +25,8 @@ export function connectLive(url, { events = ['data-version', 'alert'], onEvent, 
   function open() {
     if (closed) return;
     if (!everOpen) onState('connecting', { reconnected: false });
-    source = new EventSource(url);
+    // Signed in: a fetch-based stream that sends the partner token (alerts are partner data).
+    source = partnerToken() ? new FetchEventSource(url, authHeaders()) : new EventSource(url);
     source.addEventListener('open', () => {
       retries = 0;
       onState('connected', { reconnected: everOpen });

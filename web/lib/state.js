@@ -12,7 +12,12 @@ export const PINNABLE_RES = [5, 6, 7, 8, 9, 10, 11, 12];
 export const STAT_K = [1, 2, 3];
 const DEFAULT_CATEGORY_SLUGS = ['anti-social-behaviour', 'violent-crime'];
 
+/** True when the server serves this page as the public role (see lib/auth.js). */
+export const isPublicRole = (meta) => meta.disclosure?.role === 'public';
+
 export function defaultCategories(meta) {
+  // The public map shows fixed category groups: it opens on all crime.
+  if (isPublicRole(meta)) return meta.categories.map((c) => c.slug);
   const picked = meta.categories.filter((c) => DEFAULT_CATEGORY_SLUGS.includes(c.slug)).map((c) => c.slug);
   return picked.length ? picked : meta.categories.map((c) => c.slug);
 }
@@ -159,6 +164,20 @@ export function timeLabel(state) {
 }
 
 /**
+ * The months the page opens on: every month of the data; for the public role, which sees
+ * calendar months, quarters and years only, the calendar year of the last month when the
+ * data hold its January and December.
+ */
+export function defaultPeriod(meta) {
+  const { first, last, list } = meta.months;
+  if (isPublicRole(meta) && last) {
+    const year = last.slice(0, 4);
+    if (list.includes(`${year}-01`) && list.includes(`${year}-12`)) return [`${year}-01`, `${year}-12`];
+  }
+  return [first, last];
+}
+
+/**
  * Reads the state from `search` (location.search). `layerIds` are the registry's layer ids
  * and `defaultLayers` those on by default; `selKinds` the detail kinds (cell, ward).
  */
@@ -171,8 +190,8 @@ export function stateFromUrl(meta, search, { layerIds, defaultLayers, selKinds }
     categories: p.has('category')
       ? slugs.filter((s) => p.get('category').split(',').includes(s))
       : defaultCategories(meta),
-    from: months.includes(p.get('from')) ? p.get('from') : meta.months.first,
-    to: months.includes(p.get('to')) ? p.get('to') : meta.months.last,
+    from: months.includes(p.get('from')) ? p.get('from') : defaultPeriod(meta)[0],
+    to: months.includes(p.get('to')) ? p.get('to') : defaultPeriod(meta)[1],
     area: areaIds(meta).includes(p.get('area')) ? p.get('area') : defaultArea(meta),
     hours: canonicalHours(p.get('hours')),
     weekdays: p.has('weekdays') ? (parseWeekdays(p.get('weekdays')) || []).filter((d, _, all) => all.length < 7) : [],

@@ -70,13 +70,16 @@ export function ingest(store, args, env = process.env) {
  * into the fresh store before it is served (pair it with serveArgs ['--no-auto-ingest'] to
  * serve that data alone). With `writeToken` a random token is written to a file in the
  * temporary directory and passed as `--write-token-file`, so POST /api/incidents and
- * /api/alerts/{id}/ack accept it (`token` in the answer). `stop()` ends it and removes the store.
+ * /api/alerts/{id}/ack accept it (`token` in the answer). Every server also gets a random
+ * partner token (`partnerToken` in the answer, partner name `browser-test`) through
+ * `--partner-tokens`: tests that assert exact counts read as that partner (openMap signs in
+ * by default). `stop()` ends it and removes the store.
  */
 export async function startServer({ serveArgs = [], ingestArgs = [], writeToken = false } = {}) {
   if (!existsSync(SERVER_BIN)) throw new Error(`${SERVER_BIN} is missing: run \`cargo build -p hexwatch\` first (scripts/test.sh does)`);
   const dir = mkdtempSync(join(tmpdir(), 'hexwatch-browser-'));
   const env = { ...process.env };
-  for (const k of ['HEXWATCH_STORE', 'HEXWATCH_BIND', 'HEXWATCH_PUBLIC_URL', 'HEXWATCH_WRITE_TOKEN']) delete env[k];
+  for (const k of ['HEXWATCH_STORE', 'HEXWATCH_BIND', 'HEXWATCH_PUBLIC_URL', 'HEXWATCH_WRITE_TOKEN', 'HEXWATCH_PARTNER_TOKENS']) delete env[k];
   const ingestOutput = [];
   try {
     for (const args of ingestArgs) ingestOutput.push(await ingest(join(dir, 's.sqlite3'), args, env));
@@ -91,6 +94,9 @@ export async function startServer({ serveArgs = [], ingestArgs = [], writeToken 
     writeFileSync(join(dir, 'write-token'), `${token}\n`, { mode: 0o600 });
     tokenArgs.push('--write-token-file', join(dir, 'write-token'));
   }
+  const partnerToken = randomBytes(24).toString('hex');
+  writeFileSync(join(dir, 'partner-tokens'), `browser-test ${partnerToken}\n`, { mode: 0o600 });
+  tokenArgs.push('--partner-tokens', join(dir, 'partner-tokens'));
   const child = spawn(SERVER_BIN,
     ['--store', join(dir, 's.sqlite3'), 'serve', '--bind', '127.0.0.1:0', '--data-dir', 'data', '--web-dir', 'web', ...tokenArgs, ...serveArgs],
     { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -116,6 +122,7 @@ export async function startServer({ serveArgs = [], ingestArgs = [], writeToken 
   return {
     url,
     token,
+    partnerToken,
     output: () => output,
     ingestOutput,
     async stop() {
@@ -173,11 +180,15 @@ export function useHexwatch({ serveArgs = [], ingestArgs = [], writeToken = fals
 /**
  * Opens the map at `query` (e.g. '?category=…&res=9') in a new page of `viewport` size and
  * waits for it to settle. `errors` collects console errors and uncaught page errors for
- * the page's whole life.
+ * the page's whole life. `role` 'partner' (the default) opens it signed in with the
+ * server's partner token (what the sign-in form keeps in sessionStorage); 'public' without.
  */
-export async function openMap(hw, query = '', { viewport = { width: 1280, height: 800 } } = {}) {
+export async function openMap(hw, query = '', { viewport = { width: 1280, height: 800 }, role = 'partner' } = {}) {
   const page = await hw.browser.context.newPage();
   await page.setViewportSize(viewport);
+  if (role === 'partner') {
+    await page.addInitScript((token) => sessionStorage.setItem('hexwatch.partnerToken', token), hw.server.partnerToken);
+  }
   const errors = [];
   page.on('console', (msg) => { if (msg.type() === 'error') errors.push(`console: ${msg.text()}`); });
   page.on('pageerror', (err) => errors.push(`page error: ${err.message}`));
@@ -219,9 +230,12 @@ export async function download(page, action) {
   return { name: event.suggestedFilename(), path: await event.path() };
 }
 
-/** GET `path` from the test server as JSON (to compare the page with the API). */
-export async function api(hw, path) {
-  const response = await fetch(new URL(path, hw.server.url));
+/** The partner's `Authorization` header for the test server (see startServer). */
+export const partnerHeaders = (hw) => ({ Authorization: `Bearer ${hw.server.partnerToken}` });
+
+/** GET `path` from the test server as JSON, as the partner unless `role` is 'public' (to compare the page with the API). */
+export async function api(hw, path, { role = 'partner' } = {}) {
+  const response = await fetch(new URL(path, hw.server.url), { headers: role === 'partner' ? partnerHeaders(hw) : {} });
   if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${await response.text()}`);
   return response.json();
 }

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { api, download, openMap, renderedFeatures, screenshot, statusError, useHexwatch, waitForMapIdle } from './harness.mjs';
+import { api, download, openMap, partnerHeaders, renderedFeatures, screenshot, statusError, useHexwatch, waitForMapIdle } from './harness.mjs';
 
 const hw = useHexwatch();
 const skip = hw.skip;
@@ -187,7 +187,7 @@ test('police.uk data: hour and weekday controls are inert with the reason, and t
   assert.equal(await page.locator('#sum-week rect.how-cell').count(), 0);
   assert.match(await page.locator('#sum-week [data-testid="how-reason"]').textContent(), /month only/);
   // And the API answers a 400 naming the parameter and the month precision.
-  const response = await fetch(new URL('api/summary?category=anti-social-behaviour&hours=22-3', hw.server.url));
+  const response = await fetch(new URL('api/summary?category=anti-social-behaviour&hours=22-3', hw.server.url), { headers: partnerHeaders(hw) });
   assert.equal(response.status, 400);
   const body = await response.json();
   assert.equal(body.parameter, 'hours');

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { join } from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { ARTIFACTS, screenshot, useHexwatch } from './harness.mjs';
+import { ARTIFACTS, partnerHeaders, screenshot, useHexwatch } from './harness.mjs';
 
 const hw = useHexwatch();
 const skip = hw.skip;
@@ -15,6 +15,7 @@ const skip = hw.skip;
 test('patrol sheet renders at A4 with its map and table, and prints on one page', { skip }, async () => {
   const page = await hw.browser.context.newPage();
   await page.setViewportSize({ width: 794, height: 1123 });
+  await page.setExtraHTTPHeaders(partnerHeaders(hw)); // patrol plans are partner data
   const errors = [];
   page.on('pageerror', (err) => errors.push(err.message));
   const url = new URL('/api/patrol-plan?area=bcp&areas=5&category=anti-social-behaviour&format=html', hw.server.url);

@@ -41,7 +41,9 @@
 //! - [`stats`]: study area, Getis-Ord Gi* with FDR, local Moran's I, emerging hot spots.
 //! - [`alerts`]: hotspot alerts per period: exact conditional Poisson test with FDR, Poisson z,
 //!   EWMA, and cells turning into emerging hot spots.
-//! - [`Role`], [`DisclosurePolicy`]: who sees what.
+//! - [`Role`], [`DisclosurePolicy`], [`PublicCube`], [`suppress`]: who sees what — the public
+//!   role's counts with primary and complementary suppression, fixed [`Period`]s and
+//!   [`CategoryGroup`]s, Gi\* bins and density masks for the public role.
 //! - [`patrol`]: patrol plans: K non-overlapping patrol areas, greedy with a stated bound.
 //! - [`report`]: the partnership pack's KPIs (month, quarter and year to date against earlier
 //!   periods, judged by the E-test for two Poisson rates).
@@ -71,7 +73,11 @@ pub use aggregate::{
 };
 pub use area::{Area, AreaId, AreaSet, AreaSets, Ward, WardIndex};
 pub use category::{Category, CategoryId, police_uk_name, police_uk_slug};
-pub use disclosure::{DisclosurePolicy, Role};
+pub use disclosure::{
+    ACQUISITIVE_SLUGS, CategoryGroup, DisclosurePolicy, MIN_PUBLIC_RESOLUTION, Period, PeriodError,
+    PublicArea, PublicCount, PublicCube, Relation, Role, SENSITIVE_SLUGS, category_groups, group_of,
+    is_sensitive_slug, mask_sparse_density, public_gi_bins, public_period, suppress,
+};
 pub use filter::{AreaFilter, AreaTest, Filter, FilterError};
 pub use incident::{
     FINEST_RESOLUTION, INDEXED_RESOLUTIONS, IncidentTable, IncidentTableBuilder, LocationId,

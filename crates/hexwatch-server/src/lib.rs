@@ -21,18 +21,29 @@
 //! `category`, `from`, `to`, `area` (`all`, `bcp`, `ward:<code>`, `lsoa:<code>`,
 //! `custom:<set>/<name>`), `res`.
 //!
+//! # Roles
+//! A request with `Authorization: Bearer <token>` of a configured [`PartnerTokens`] entry is
+//! served as the partner (exact counts, every route, `Cache-Control: private`, one line in
+//! the [`AccessLog`]); any other token is a 401; none is the public role, which sees the
+//! public cube of `hexwatch_core::PublicCube` (fixed groups and periods, counts under k
+//! withheld with complementary suppression, Gi\* bins, masked density) and is refused the
+//! incident-level routes.
+//!
 //! # Limits, headers, CORS
 //! Bodies, request time and concurrent expensive computations are bounded by [`Limits`];
 //! every response carries the security headers ([`content_security_policy`]); only the
 //! tiles, their TileJSON and `/catalog` answer other origins (see [`router`]). Every error
 //! is JSON.
 
+mod auth;
 mod error;
 mod limits;
+mod public;
 mod query;
 mod routes;
 mod state;
 
+pub use auth::{AccessLog, PartnerTokens, TokenFileError};
 pub use error::ApiError;
 pub use limits::{
     Limits, MAX_PARAMETER_BYTES, MAX_PARAMETERS, MAX_PATH_BYTES, MAX_SMALL_BODY_BYTES,

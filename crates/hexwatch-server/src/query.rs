@@ -99,6 +99,9 @@ pub(crate) fn no_parameters(pairs: &[(String, String)], route: &str) -> Result<(
 /// route accepts; anything else is a 400 naming it (a misspelt filter must not silently
 /// select everything), as is an empty or repeated parameter.
 ///
+/// `category` takes slugs, comma-separated, or a group's slug: `all` (every category) or
+/// `acquisitive` (see [`hexwatch_core::category_groups`]).
+///
 /// # Errors
 /// [`ApiError`] 400 naming the parameter: unknown category slug, malformed month, `from`
 /// after `to`, unknown area, resolution outside 5–12, an unknown parameter, or `hours`,
@@ -123,6 +126,12 @@ pub fn parse_selection(
         let month = |v: &str| v.parse::<YearMonth>().map_err(|e| ApiError::bad_parameter(key, e.to_string()));
         match key.as_str() {
             "category" => {
+                // A group's slug (`all`, `acquisitive`) stands for its categories.
+                let groups = hexwatch_core::category_groups(table);
+                if let Some(g) = groups.iter().find(|g| g.slug == value.trim() && g.members.len() != 1) {
+                    selection.filter.categories = (g.slug != "all").then(|| g.members.clone());
+                    continue;
+                }
                 let ids = Filter::parse_categories(table, value)
                     .map_err(|e| ApiError::bad_parameter(e.parameter(), e.to_string()))?;
                 selection.filter.categories = Some(ids);

@@ -6,7 +6,8 @@ use std::sync::{Arc, RwLock};
 use h3o::{CellIndex, Resolution};
 use hexwatch_core::{
     AreaSet, AreaSets, Bounds, CellAggregate, DisclosurePolicy, IncidentTable, LocationId, MembershipReport,
-    Role, YearMonth, aggregate_cells,
+    PublicArea, PublicCount, PublicCube, Role, YearMonth, aggregate_cells, mask_sparse_density,
+    public_gi_bins,
 };
 use hexwatch_io::{AreaSetError, BoundarySet, Store, StoreError, WardSet};
 use rstar::RTree;
@@ -44,8 +45,14 @@ pub struct ServerConfig {
     /// Base URL for absolute TileJSON tile URLs (e.g. `https://maps.example.org`); when
     /// `None`, taken from the request's `Host` header.
     pub public_base_url: Option<String>,
-    /// What the public role may see (k = 0 until the hardening issue sets it).
+    /// What the public role may see (k = 5, cells to resolution 9, sensitive categories
+    /// to resolution 7).
     pub disclosure: DisclosurePolicy,
+    /// Partner tokens: a request bearing one is served as [`Role::Partner`].
+    pub partner_tokens: crate::auth::PartnerTokens,
+    /// Where each partner request is logged (one JSON line each, appended); `None` logs
+    /// nothing.
+    pub access_log: Option<PathBuf>,
     /// Attribution shown with every layer.
     pub attribution: String,
     /// A MapLibre style URL for a basemap under hexwatch's layers; `None` (the default)
@@ -147,7 +154,8 @@ pub const DEFAULT_ATTRIBUTION: &str = "Contains public sector information licens
      database right.";
 
 impl ServerConfig {
-    /// A configuration with no wards, no base URL, k = 0 and the default attribution.
+    /// A configuration with no wards, no base URL, no partner token, the default
+    /// disclosure policy (k = 5) and the default attribution.
     #[must_use]
     pub fn new(store_path: PathBuf, web_dir: PathBuf) -> Self {
         Self {
@@ -159,6 +167,8 @@ impl ServerConfig {
             lsoa_tolerance_m: DEFAULT_LSOA_TOLERANCE_M,
             public_base_url: None,
             disclosure: DisclosurePolicy::default(),
+            partner_tokens: crate::auth::PartnerTokens::default(),
+            access_log: None,
             attribution: DEFAULT_ATTRIBUTION.to_owned(),
             basemap_style_url: None,
             write_token: None,
@@ -186,6 +196,14 @@ pub enum StateError {
     /// The custom area sets could not be read from the store.
     #[error(transparent)]
     Areas(#[from] AreaSetError),
+    /// The partner access log could not be opened.
+    #[error("access log {path}: {source}")]
+    AccessLog {
+        /// The log file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
 }
 
 /// Everything computed from one version of the store.
@@ -204,9 +222,16 @@ pub(crate) struct Snapshot {
     pub(crate) category_counts: Vec<u64>,
     /// Incidents inside some ward (the BCP study area).
     pub(crate) in_wards: usize,
+    /// What the public role sees of this version: built on the first public request.
+    public_cube: std::sync::OnceLock<Arc<PublicCube>>,
 }
 
 impl Snapshot {
+    /// The public cube of this data version under `policy` (built once, on first use).
+    pub(crate) fn public_cube(&self, policy: DisclosurePolicy) -> Arc<PublicCube> {
+        self.public_cube.get_or_init(|| Arc::new(PublicCube::build(&self.table, policy))).clone()
+    }
+
     /// Months a selection spans for densities (see `Filter::months_selected`).
     pub(crate) fn months(&self, selection: &Selection) -> u32 {
         self.month_span.map_or(0, |(first, last)| selection.filter.months_selected(first, last))
@@ -320,6 +345,8 @@ pub(crate) struct DensityModel {
 
 pub(crate) struct Inner {
     pub(crate) config: ServerConfig,
+    /// The partner access log, when configured.
+    pub(crate) access_log: Option<crate::auth::AccessLog>,
     pub(crate) outlines: Option<String>,
     snapshot: RwLock<Arc<Snapshot>>,
     /// Tiles by (role, layer, z/x/y, filters, data version); concurrent misses of one key
@@ -384,7 +411,15 @@ impl AppState {
         let outlines = config.wards.as_ref().map(|w| geojson::GeoJson::from(w.outlines.clone()).to_string());
         let snapshot = load_snapshot(&config)?;
         let config_limits = config.limits;
+        let access_log = match &config.access_log {
+            Some(path) => Some(
+                crate::auth::AccessLog::open(path)
+                    .map_err(|source| StateError::AccessLog { path: path.clone(), source })?,
+            ),
+            None => None,
+        };
         let inner = Inner {
+            access_log,
             config,
             outlines,
             snapshot: RwLock::new(Arc::new(snapshot)),
@@ -536,8 +571,27 @@ impl AppState {
             .map_err(|e| ApiError::internal(&e))?;
         let key = AggregateKey::of(snapshot, role, selection, u8::from(res));
         let settings = format!("{method:?};{options:?}");
+        let policy = self.0.config.disclosure;
         Ok(self.0.stats.get_with((key, settings), || {
-            let stats = analyse(&snapshot.table, &selection.filter, &area, method, options);
+            let mut stats = analyse(&snapshot.table, &selection.filter, &area, method, options);
+            if role == Role::Public
+                && let (Some(gi), Some(q)) =
+                    (stats.gi.as_mut(), crate::public::pinned_query(selection, snapshot))
+            {
+                // Bins computed with every withheld count entered as k/2 (see public_gi_bins).
+                let cube = snapshot.public_cube(policy);
+                let withheld: Vec<bool> = stats
+                    .area
+                    .cells()
+                    .iter()
+                    .map(|c| cube.count(PublicArea::Cell(*c), q.group, q.period) == PublicCount::Withheld)
+                    .collect();
+                let w = hexwatch_core::stats::Neighbours::k_ring(&stats.area, options.k, true);
+                gi.bin = public_gi_bins(&stats.counts, &withheld, &w, policy.min_count);
+                gi.z.fill(f64::NAN);
+                gi.p.fill(f64::NAN);
+                gi.p_sim = None;
+            }
             let boxes = stats
                 .area
                 .cells()
@@ -666,7 +720,10 @@ impl AppState {
             let area = selection.filter.area;
             let keep =
                 |x: f64, y: f64| snapshot.areas.keeps_point(area, BngPoint { easting_m: x, northing_m: y });
-            let grid = kde_exact(&model.points, &spec, kernel, h, model.months, &keep);
+            let mut grid = kde_exact(&model.points, &spec, kernel, h, model.months, &keep);
+            if role == Role::Public {
+                mask_sparse_density(&mut grid, &model.sum, self.0.config.disclosure.min_count);
+            }
             let cell_size_rule =
                 if cell_size_m.is_some() { "given" } else { "ArcGIS default: shorter extent side / 250" };
             Arc::new(DensitySurface {
@@ -838,5 +895,6 @@ fn load_snapshot(config: &ServerConfig) -> Result<Snapshot, StateError> {
         bounds,
         category_counts,
         in_wards,
+        public_cube: std::sync::OnceLock::new(),
     })
 }

@@ -28,6 +28,20 @@ pub(crate) struct ServeArgs {
     /// writes are refused with 403.
     #[arg(long)]
     write_token_file: Option<PathBuf>,
+    /// Partner tokens: a file with one partner a line, `name token` (token at least 16
+    /// characters; `#` comments). A request with `Authorization: Bearer <token>` sees exact
+    /// counts and incident-level routes; without a token the public disclosure rule applies.
+    /// Tokens are never logged.
+    #[arg(long, env = "HEXWATCH_PARTNER_TOKENS")]
+    partner_tokens: Option<PathBuf>,
+    /// The partner access log: one JSON line per partner request (time, partner name,
+    /// method, path, status, milliseconds), appended. Default: `<store>.access.log` beside
+    /// the store when partner tokens are given.
+    #[arg(long)]
+    access_log: Option<PathBuf>,
+    /// k of the public disclosure rule: public counts from 1 to k − 1 are withheld.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(2..=100))]
+    public_min_count: u32,
     /// The front end directory (run `npm ci` in it first).
     #[arg(long, default_value = "web")]
     web_dir: PathBuf,
@@ -156,6 +170,25 @@ pub(crate) fn run(store_path: &Path, args: ServeArgs) -> anyhow::Result<ExitCode
     config.public_base_url = args.public_base_url.clone();
     config.basemap_style_url = args.basemap_style_url.clone();
     config.write_token = write_token(args.write_token_file.as_deref())?;
+    if let Some(path) = &args.partner_tokens {
+        config.partner_tokens =
+            hexwatch_server::PartnerTokens::read(path).context("reading --partner-tokens")?;
+        let log = args.access_log.clone().unwrap_or_else(|| {
+            let mut name = store_path.as_os_str().to_owned();
+            name.push(".access.log");
+            PathBuf::from(name)
+        });
+        println!(
+            "hexwatch: {} partner token(s) from {}; partner requests are logged to {}",
+            config.partner_tokens.len(),
+            path.display(),
+            log.display()
+        );
+        config.access_log = Some(log);
+    } else if let Some(log) = &args.access_log {
+        config.access_log = Some(log.clone());
+    }
+    config.disclosure.min_count = args.public_min_count;
     let defaults = hexwatch_server::Limits::default();
     config.limits = hexwatch_server::Limits {
         max_body_bytes: args.max_body_mib as usize * 1024 * 1024,

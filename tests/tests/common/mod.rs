@@ -115,6 +115,7 @@ pub(crate) fn start_server_on(
     let mut config = ServerConfig::new(store_path.to_path_buf(), data_dir().join("../web"));
     config.wards = Some(shipped_wards());
     config.lsoas = Some(shipped_lsoas());
+    config.partner_tokens = hexwatch_server::PartnerTokens::new([("e2e", PARTNER_TOKEN)]).unwrap();
     configure(&mut config);
     let state = AppState::load(config).unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
@@ -142,9 +143,33 @@ pub(crate) fn post(
     (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
 }
 
+/// The partner token every test server accepts (partner name `e2e`): tests that assert
+/// exact counts read as a partner.
+pub(crate) const PARTNER_TOKEN: &str = "e2e-partner-token-0123456789";
+
+/// The `Authorization` header value of [`PARTNER_TOKEN`].
+pub(crate) fn partner_bearer() -> String {
+    format!("Bearer {PARTNER_TOKEN}")
+}
+
+/// GETs `url` as a partner (exact counts); status and body.
 pub(crate) fn get(url: &str) -> (u16, Vec<u8>) {
+    get_as(url, Some(PARTNER_TOKEN))
+}
+
+/// GETs `url` as the public role (no token); status and body.
+pub(crate) fn get_public(url: &str) -> (u16, Vec<u8>) {
+    get_as(url, None)
+}
+
+/// GETs `url` with an optional bearer token; status and body.
+pub(crate) fn get_as(url: &str, token: Option<&str>) -> (u16, Vec<u8>) {
     let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
-    let mut response = agent.get(url).call().unwrap();
+    let mut request = agent.get(url);
+    if let Some(t) = token {
+        request = request.header("Authorization", &format!("Bearer {t}"));
+    }
+    let mut response = request.call().unwrap();
     let status = response.status().as_u16();
     (status, response.body_mut().read_to_vec().unwrap())
 }

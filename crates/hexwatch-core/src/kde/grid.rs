@@ -179,6 +179,18 @@ impl KernelSum {
         Self { tree, kernel, bandwidth_m, scale: per_km2_month(months) }
     }
 
+    /// The weight (incidents) within the kernel's support of (`easting_m`,
+    /// `northing_m`): the points closer than the bandwidth, whose kernel is non-zero there.
+    #[must_use]
+    pub fn support_weight(&self, easting_m: f64, northing_m: f64) -> f64 {
+        let (x, y, h) = (easting_m, northing_m, self.bandwidth_m);
+        self.tree
+            .locate_within_distance([x, y], h * h)
+            .filter(|p| (p.geom()[0] - x).hypot(p.geom()[1] - y) < h)
+            .map(|p| p.data)
+            .sum()
+    }
+
     /// The density at (`easting_m`, `northing_m`), incidents per km² per month.
     #[must_use]
     pub fn density_at(&self, easting_m: f64, northing_m: f64) -> f64 {

@@ -6,7 +6,9 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use h3o::Resolution;
-use hexwatch_core::{AreaSet, TimePrecision, YearMonth};
+use hexwatch_core::{
+    AreaSet, Period, PublicArea, Role, TimePrecision, YearMonth, category_groups, is_sensitive_slug,
+};
 use hexwatch_tiles::ZOOM_RESOLUTION;
 use serde_json::{Value, json};
 
@@ -35,11 +37,37 @@ pub(super) async fn health(
 pub(super) async fn meta(
     State(state): State<AppState>,
     query: Result<Query<Pairs>, QueryRejection>,
+    headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     no_parameters(&query_pairs(query)?, "/api/meta")?;
     let s = state.snapshot();
     let t = &s.table;
-    let counts = &s.category_counts;
+    let role = role_of(&headers);
+    let policy = state.0.config.disclosure;
+    // The public role sees the default period's counts (the calendar year of the last
+    // month) through the public cube; partners the counts of all the data.
+    let public = match (role, s.month_span) {
+        (Role::Public, Some((_, last))) => {
+            let snap = s.clone();
+            let cube = tokio::task::spawn_blocking(move || snap.public_cube(policy))
+                .await
+                .map_err(|e| ApiError::internal(&e))?;
+            Some((cube, Period::Year(last.year())))
+        }
+        _ => None,
+    };
+    let public_count = |area: PublicArea, group: usize| -> Value {
+        match &public {
+            Some((cube, period)) => {
+                cube.count(area, group, *period).value().map_or(Value::Null, |n| json!(n))
+            }
+            None => Value::Null,
+        }
+    };
+    let counts: Vec<Value> = match &public {
+        Some(_) => (0..t.categories().len()).map(|i| public_count(PublicArea::All, i + 1)).collect(),
+        None => s.category_counts.iter().map(|n| json!(n)).collect(),
+    };
     let mut categories: Vec<Value> = t
         .categories()
         .iter()
@@ -48,10 +76,41 @@ pub(super) async fn meta(
         .map(|(i, (c, n))| {
             let id = hexwatch_core::CategoryId(u16::try_from(i).unwrap_or(u16::MAX));
             let precision = t.coarsest_precision_of(Some(&[id])).map(TimePrecision::as_str);
-            json!({ "slug": c.slug, "name": c.name, "property": c.property(), "count": n, "time_precision": precision })
+            let sensitive = is_sensitive_slug(&c.slug);
+            json!({ "slug": c.slug, "name": c.name, "property": c.property(), "count": n, "time_precision": precision, "sensitive": sensitive })
         })
         .collect();
     categories.sort_by(|a, b| b["count"].as_u64().cmp(&a["count"].as_u64()));
+    let (incidents, in_bcp, outside) = match &public {
+        Some(_) => (
+            public_count(PublicArea::All, 0),
+            public_count(PublicArea::Wards, 0),
+            public_count(PublicArea::OutsideWards, 0),
+        ),
+        None => (json!(t.len()), json!(s.in_wards), json!(t.len() - s.in_wards)),
+    };
+    let groups: Vec<Value> = category_groups(t)
+        .iter()
+        .map(|g| json!({ "slug": g.slug, "name": g.name, "sensitive": g.sensitive }))
+        .collect();
+    let disclosure = json!({
+        "role": role.as_str(),
+        "partner": crate::auth::partner_name(&headers),
+        "k": policy.min_count,
+        "period": public.as_ref().map(|(_, p)| p.label()),
+        "category_groups": groups,
+        "max_resolution": u8::from(policy.max_public_resolution),
+        "max_sensitive_resolution": u8::from(policy.max_sensitive_resolution),
+        "rule": format!(
+            "public counts from 1 to {} are withheld, with further counts withheld so that no published total \
+             reveals one; fixed category groups and calendar months, quarters and years only; sensitive \
+             categories at resolution {} or by ward; Gi* as bins only; density masked where the kernel support \
+             holds fewer than {} incidents",
+            policy.min_count.saturating_sub(1),
+            u8::from(policy.max_sensitive_resolution),
+            policy.min_count
+        ),
+    });
     let months: Vec<String> = s
         .month_span
         .map(|(first, last)| {
@@ -60,7 +119,6 @@ pub(super) async fn meta(
                 .collect()
         })
         .unwrap_or_default();
-    let in_wards = s.in_wards;
     let mut areas = Vec::new();
     if s.areas.wards.is_some() {
         areas.push(json!({ "id": "bcp", "name": "Bournemouth, Christchurch and Poole (all wards)" }));
@@ -105,6 +163,7 @@ pub(super) async fn meta(
                 },
             });
             if set.name() == AreaSet::LSOA
+                && role == Role::Partner
                 && let Some(m) = s.lsoa_membership
             {
                 v["incidents_by_code"] = json!(m.by_code);
@@ -133,11 +192,12 @@ pub(super) async fn meta(
         },
         "categories": categories,
         "counts": {
-            "incidents": t.len(),
-            "locations": t.location_count(),
-            "in_bcp": in_wards,
-            "outside_every_ward": t.len() - in_wards,
+            "incidents": incidents,
+            "locations": if role == Role::Partner { json!(t.location_count()) } else { Value::Null },
+            "in_bcp": in_bcp,
+            "outside_every_ward": outside,
         },
+        "disclosure": disclosure,
         "areas": areas,
         "area_sets": area_sets,
         "ward_tolerance_m": s.areas.wards.as_ref().map(AreaSet::tolerance_m),

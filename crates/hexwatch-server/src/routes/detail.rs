@@ -7,14 +7,16 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use h3o::CellIndex;
 use hexwatch_core::{
-    AreaFilter, AreaSet, AreaSets, Filter, IncidentTable, Role, Scope, Summary, YearMonth, aggregate_lsoas,
-    aggregate_wards, density_per_km2_month, previous_period, summarise,
+    AreaFilter, AreaSet, AreaSets, Filter, IncidentTable, Period, PublicArea, PublicCount, PublicCube, Role,
+    Scope, Summary, YearMonth, aggregate_lsoas, aggregate_wards, density_per_km2_month, previous_period,
+    summarise,
 };
 use hexwatch_io::WardRow;
 use serde_json::{Value, json};
 
 use super::{Pairs, path_segments, query_pairs, role_of};
 use crate::error::ApiError;
+use crate::public::{PublicAreas, PublicQuery, public_area, public_selection};
 use crate::query::{Selection, parse_selection};
 use crate::state::{AppState, Snapshot};
 
@@ -127,8 +129,19 @@ pub(super) async fn summary(
     let pairs = query_pairs(query)?;
     refuse_res(&pairs, "/api/summary")?;
     let snapshot = state.snapshot();
-    let selection = parse_selection(&pairs, &snapshot.table, &snapshot.areas, &[])?;
+    let mut selection = parse_selection(&pairs, &snapshot.table, &snapshot.areas, &[])?;
     let role = role_of(&headers);
+    if role == Role::Public {
+        let policy = state.0.config.disclosure;
+        let q = public_selection(&mut selection, &snapshot, policy, PublicAreas::Wards)?;
+        let area = public_area(selection.filter.area).ok_or_else(|| ApiError::internal(&"public area"))?;
+        let body = tokio::task::spawn_blocking(move || {
+            public_summary(&snapshot, &snapshot.public_cube(policy), q, area, &selection)
+        })
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+        return Ok(axum::Json(body));
+    }
     let st = state.clone();
     let body = tokio::task::spawn_blocking(move || {
         let t = &snapshot.table;
@@ -173,6 +186,96 @@ pub(super) async fn summary(
     .await
     .map_err(|e| ApiError::internal(&e))?;
     Ok(axum::Json(body))
+}
+
+/// A public count as JSON: the number, or `null` when withheld.
+fn public_json(count: PublicCount) -> Value {
+    count.value().map_or(Value::Null, |n| json!(n))
+}
+
+/// `/api/summary` for the public role: every figure from the public cube (withheld ones
+/// `null` with `"withheld": true`), the change against the previous period of the same
+/// kind only when both counts are published, and no hour-of-week profile.
+fn public_summary(
+    snapshot: &Snapshot,
+    cube: &PublicCube,
+    q: PublicQuery,
+    area: PublicArea,
+    selection: &Selection,
+) -> Value {
+    let t = &snapshot.table;
+    let current = cube.count(area, q.group, q.period);
+    let previous_period = q.period.previous();
+    let previous_range = previous_period.range();
+    let available =
+        snapshot.month_span.zip(previous_range).is_some_and(|((first, _), (from, _))| first <= from);
+    let previous = available.then(|| cube.count(area, q.group, previous_period));
+    let change = match (current, previous) {
+        (PublicCount::Count(now), Some(PublicCount::Count(before))) => {
+            let diff = i128::from(now) - i128::from(before);
+            #[expect(clippy::cast_precision_loss, reason = "counts are far below 2^52")]
+            let percent = (before > 0).then(|| diff as f64 / before as f64 * 100.0);
+            json!({ "absolute": diff, "percent": percent })
+        }
+        _ => Value::Null,
+    };
+    let members = &cube.groups()[q.group].members;
+    let mut by_category: Vec<(String, String, PublicCount)> = members
+        .iter()
+        .map(|id| {
+            let c = &t.categories()[id.index()];
+            (c.slug.clone(), c.name.clone(), cube.category_count(area, *id, q.period))
+        })
+        .filter(|(_, _, n)| *n != PublicCount::Count(0))
+        .collect();
+    by_category.sort_by(|a, b| b.2.value().cmp(&a.2.value()).then(a.1.cmp(&b.1)));
+    let by_category: Vec<Value> = by_category
+        .into_iter()
+        .map(|(slug, name, n)| {
+            json!({ "slug": slug, "name": name, "count": public_json(n), "withheld": n == PublicCount::Withheld })
+        })
+        .collect();
+    // Pinned by public_selection.
+    let Some((from, to)) = selection.filter.from.zip(selection.filter.to) else {
+        return json!({ "error": "no period" });
+    };
+    let by_month: Vec<Value> = (0..from.months_through(to))
+        .filter_map(|i| i32::try_from(i).ok())
+        .map(|i| {
+            let m = from.add_months(i);
+            let n = cube.count(area, q.group, Period::Month(m));
+            json!({ "month": m.to_string(), "count": public_json(n), "withheld": n == PublicCount::Withheld })
+        })
+        .collect();
+    let k = cube.policy().min_count;
+    json!({
+        "role": "public",
+        "incidents": public_json(current),
+        "withheld": current == PublicCount::Withheld,
+        "period": q.period.label(),
+        "months_selected": snapshot.months(selection),
+        "from": from.to_string(),
+        "to": to.to_string(),
+        "previous": previous_range.map(|(pf, pt)| json!({
+            "from": pf.to_string(),
+            "to": pt.to_string(),
+            "incidents": previous.map_or(Value::Null, public_json),
+            "available": available,
+            "withheld": previous == Some(PublicCount::Withheld),
+        })),
+        "change": change,
+        "by_category": by_category,
+        "by_month": by_month,
+        "hour_of_week": {
+            "available": false,
+            "reason": "the hour-of-week profile needs a partner token",
+        },
+        "disclosure": format!(
+            "counts from 1 to {} are withheld, with further counts withheld so that none can be worked out from the totals",
+            k.saturating_sub(1)
+        ),
+        "data_version": snapshot.data_version,
+    })
 }
 
 /// `GET /api/cells/{h3}`: one cell's counts by category and month, top locations and wards.
@@ -384,8 +487,23 @@ async fn area_table(
         ));
     }
     let snapshot = state.snapshot();
-    let selection = parse_selection(&pairs, &snapshot.table, &snapshot.areas, &["format"])?;
+    let mut selection = parse_selection(&pairs, &snapshot.table, &snapshot.areas, &["format"])?;
     let role = role_of(&headers);
+    if role == Role::Public {
+        if format == "csv" {
+            return Err(ApiError::bad_parameter(
+                "format",
+                "format=csv needs a partner token (a withheld count has no number); use json or geojson",
+            ));
+        }
+        let policy = state.0.config.disclosure;
+        let q = public_selection(&mut selection, &snapshot, policy, PublicAreas::None)?;
+        return tokio::task::spawn_blocking(move || {
+            public_wards(&snapshot, &snapshot.public_cube(policy), q, &selection, &format)
+        })
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    }
     let st = state.clone();
     tokio::task::spawn_blocking(move || {
         let Some(index) = kind.set(&snapshot.areas) else {
@@ -451,4 +569,71 @@ async fn area_table(
     })
     .await
     .map_err(|e| ApiError::internal(&e))?
+}
+
+/// `/api/wards` for the public role: each ward's count and per-category counts from the
+/// public cube (`null` and `"withheld": true` when withheld; density only when published).
+fn public_wards(
+    snapshot: &Snapshot,
+    cube: &PublicCube,
+    q: PublicQuery,
+    selection: &Selection,
+    format: &str,
+) -> Result<Response, ApiError> {
+    let Some(index) = snapshot.areas.wards.as_ref() else {
+        return Err(ApiError::not_found("no ward boundaries are configured"));
+    };
+    let months = snapshot.months(selection);
+    let t = &snapshot.table;
+    let members = &cube.groups()[q.group].members;
+    let rows: Vec<(serde_json::Map<String, Value>, &geo::MultiPolygon<f64>)> = index
+        .areas()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, a)| {
+            let area = PublicArea::Ward(u16::try_from(i).ok()?);
+            let count = cube.count(area, q.group, q.period);
+            let mut p = serde_json::Map::new();
+            p.insert("code".into(), json!(a.code));
+            p.insert("name".into(), json!(a.name));
+            p.insert("area_km2".into(), json!(a.area_km2()));
+            p.insert("count".into(), public_json(count));
+            p.insert("withheld".into(), json!(count == PublicCount::Withheld));
+            if let PublicCount::Count(n) = count {
+                let n32 = u32::try_from(n).unwrap_or(u32::MAX);
+                p.insert(
+                    "density_per_km2_month".into(),
+                    json!(density_per_km2_month(n32, a.area_km2(), months)),
+                );
+            }
+            for id in members {
+                let c = &t.categories()[id.index()];
+                p.insert(c.property(), public_json(cube.category_count(area, *id, q.period)));
+            }
+            Some((p, &a.boundary_wgs84))
+        })
+        .collect();
+    let (content_type, body) = if format == "geojson" {
+        let features: Vec<geojson::Feature> = rows
+            .into_iter()
+            .map(|(p, outline)| geojson::Feature {
+                geometry: Some(geojson::Geometry::from(geojson::GeometryValue::from(outline))),
+                properties: Some(p),
+                ..geojson::Feature::default()
+            })
+            .collect();
+        let fc = geojson::FeatureCollection { bbox: None, features, foreign_members: None };
+        ("application/geo+json", geojson::GeoJson::from(fc).to_string())
+    } else {
+        let list: Vec<Value> = rows.into_iter().map(|(p, _)| Value::Object(p)).collect();
+        let body = json!({
+            "wards": list,
+            "role": "public",
+            "period": q.period.label(),
+            "months_selected": months,
+            "data_version": snapshot.data_version,
+        });
+        ("application/json", body.to_string())
+    };
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static(content_type))], body).into_response())
 }

@@ -164,13 +164,17 @@ pub(super) async fn events(
         })
         .transpose()?;
     // Subscribe before reading the backlog so nothing falls between them.
+    // The public role gets `data-version` only: alerts are partner data.
+    let partner = super::role_of(&headers) == hexwatch_core::Role::Partner;
+    let shown = move |e: &ServerEvent| partner || e.kind != "alert";
     let live = BroadcastStream::new(state.0.events.sender.subscribe());
-    let backlog = last_id.map(|id| state.0.events.since(id)).unwrap_or_default();
+    let mut backlog = last_id.map(|id| state.0.events.since(id)).unwrap_or_default();
+    backlog.retain(shown);
     let newest_replayed = backlog.last().map_or(last_id.unwrap_or(0), |e| e.id);
     let to_sse = |e: ServerEvent| Event::default().id(e.id.to_string()).event(e.kind).data(e.data);
     let replay = tokio_stream::iter(backlog.into_iter().map(move |e| Ok::<_, Infallible>(to_sse(e))));
     let live = live.filter_map(move |item| match item {
-        Ok(e) if e.id > newest_replayed => Some(Ok(to_sse(e))),
+        Ok(e) if e.id > newest_replayed && shown(&e) => Some(Ok(to_sse(e))),
         // Already replayed, or the client fell behind the channel: it reconnects with its
         // Last-Event-ID and the backlog covers the gap.
         _ => None,

@@ -14,18 +14,21 @@ use axum::extract::{Path, Query};
 use axum::handler::HandlerWithoutStateExt;
 use axum::http::{HeaderName, Method, header};
 use axum::routing::{get, post};
-use hexwatch_core::Role;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::auth::role_of;
 use crate::error::ApiError;
 use crate::limits::{self, MAX_PARAMETER_BYTES, MAX_PARAMETERS};
 use crate::state::AppState;
 
 /// The application: every route over `state`, with `web/` served at `/`.
+///
+/// Every request is authenticated first ([`crate::PartnerTokens`]): a partner token gives the
+/// partner role, and the public role is refused the partner-only routes.
 ///
 /// Layers, outermost first: the security headers (CSP, `nosniff`, `Referrer-Policy`,
 /// `X-Frame-Options`) on every response; a caught panic answered as an opaque JSON 500;
@@ -73,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .fallback_service(web)
         // Bodies are read, bounded and timed by `limit_requests`, before the extractors.
         .layer(DefaultBodyLimit::disable())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::auth::authenticate))
         .layer(axum::middleware::from_fn(limits::retry_after))
         .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_requests))
         .layer(TraceLayer::new_for_http())
@@ -127,12 +131,6 @@ fn query_pairs(query: Result<Query<Pairs>, QueryRejection>) -> Result<Pairs, Api
 /// Path segments, with axum's rejection answered in our JSON shape.
 fn path_segments<T>(path: Result<Path<T>, PathRejection>) -> Result<T, ApiError> {
     path.map(|Path(p)| p).map_err(|e| ApiError::bad_parameter("path", e.body_text()))
-}
-
-/// The role a request is served as. Every request is public until the hardening issue
-/// adds partner authentication; the role is already part of every cache key.
-const fn role_of(_headers: &axum::http::HeaderMap) -> Role {
-    Role::Public
 }
 
 /// The base URL for absolute links: the configured one, else from the `Host` header.

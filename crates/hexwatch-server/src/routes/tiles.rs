@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use h3o::CellIndex;
 use hexwatch_core::cluster::{ClusterMethod, NnhParams, NnhThreshold};
-use hexwatch_core::{AreaSet, AreaSets, Role, density_per_km2_month};
+use hexwatch_core::{AreaSet, AreaSets, PublicArea, Role, density_per_km2_month};
 use hexwatch_tiles::{
     BUFFER, BoundaryFeature, CellFeature, ClusterFeature, EXTENT, PropertyValue, TileCoord,
     boundaries_tilejson, cells_tilejson, clusters_tilejson, encode_boundaries, encode_cells, encode_clusters,
@@ -21,6 +21,7 @@ use rstar::AABB;
 
 use super::{Pairs, base_url, path_segments, query_pairs, role_of};
 use crate::error::ApiError;
+use crate::public::{PublicAreas, pinned_query, public_resolution, public_selection};
 use crate::query::{Selection, parse_selection, parse_stat_options};
 use crate::state::{AppState, CachedTile, Snapshot, TileKey, TileScope};
 use hexwatch_core::kde::Kernel;
@@ -179,9 +180,12 @@ pub(super) async fn tilejson(
     if layer != "cells" {
         return density_tilejson(&state, &snapshot, &pairs, &headers, layer).await;
     }
-    parse_selection(&pairs, &snapshot.table, &snapshot.areas, &CELL_PARAMS)?;
-    parse_stat_options(&pairs)?;
+    let mut selection = parse_selection(&pairs, &snapshot.table, &snapshot.areas, &CELL_PARAMS)?;
+    let (method, _) = parse_stat_options(&pairs)?;
     parse_density_params(&pairs)?;
+    if role_of(&headers) == Role::Public {
+        check_public_cells(&state, &snapshot, &mut selection, method)?;
+    }
     let query = serde_urlencoded_pairs(&pairs);
     let url = format!(
         "{}/tiles/{layer}/{{z}}/{{x}}/{{y}}{}",
@@ -231,6 +235,32 @@ fn parse_coord(z: &str, x: &str, y: &str) -> Result<TileCoord, ApiError> {
     })
 }
 
+/// The public role's cell layers: a fixed group and period (pinned into `selection`), the
+/// whole data, the study area or one ward, and of the statistics Gi* bins only.
+///
+/// # Errors
+/// 400 naming the parameter (see [`public_selection`]); `method=moran` or `emerging`.
+fn check_public_cells(
+    state: &AppState,
+    snapshot: &Snapshot,
+    selection: &mut Selection,
+    method: Option<Method>,
+) -> Result<(), ApiError> {
+    if let Some(m @ (Method::Moran | Method::Emerging)) = method {
+        return Err(ApiError::bad_parameter(
+            "method",
+            format!(
+                "method={} needs a partner token: the public map shows Gi* hot spots as bins only (method=gistar)",
+                m.as_str()
+            ),
+        ));
+    }
+    // An area picks the cells that meet it; each shows its whole count (clipped cells would
+    // be new totals to protect).
+    public_selection(selection, snapshot, state.0.config.disclosure, PublicAreas::Wards)?;
+    Ok(())
+}
+
 /// One MVT tile of a layer, gzip-compressed, cached by (role, layer, z/x/y, filters, data
 /// version), with ETag = hash of the tile bytes.
 pub(super) async fn tile(
@@ -253,10 +283,13 @@ pub(super) async fn tile(
     if layer != "cells" {
         return density_tile(state, snapshot, &pairs, &headers, coord, layer).await;
     }
-    let selection = parse_selection(&pairs, &snapshot.table, &snapshot.areas, &CELL_PARAMS)?;
+    let mut selection = parse_selection(&pairs, &snapshot.table, &snapshot.areas, &CELL_PARAMS)?;
     let (method, options) = parse_stat_options(&pairs)?;
     let (kernel, bandwidth_m, _) = parse_density_params(&pairs)?;
     let role = role_of(&headers);
+    if role == Role::Public {
+        check_public_cells(&state, &snapshot, &mut selection, method)?;
+    }
     let key = TileKey {
         role,
         layer,
@@ -459,9 +492,12 @@ async fn density_tile(
     coord: TileCoord,
     layer: &'static str,
 ) -> Result<Response, ApiError> {
-    let selection = parse_selection(pairs, &snapshot.table, &snapshot.areas, &DENSITY_PARAMS)?;
+    let mut selection = parse_selection(pairs, &snapshot.table, &snapshot.areas, &DENSITY_PARAMS)?;
     let (kernel, bandwidth_m, cell_size_m) = parse_density_params(pairs)?;
     let role = role_of(headers);
+    if role == Role::Public {
+        public_selection(&mut selection, &snapshot, state.0.config.disclosure, PublicAreas::Wards)?;
+    }
     // The key's version needs the density model (points, bandwidth, R-tree): built once per
     // selection, off the async runtime and through the expensive gate; once built, read here.
     let spec = match state.cached_density_spec(&snapshot, role, &selection, kernel, bandwidth_m, cell_size_m)
@@ -529,9 +565,12 @@ async fn density_tilejson(
     headers: &HeaderMap,
     layer: &'static str,
 ) -> Result<Response, ApiError> {
-    let selection = parse_selection(pairs, &snapshot.table, &snapshot.areas, &DENSITY_PARAMS)?;
+    let mut selection = parse_selection(pairs, &snapshot.table, &snapshot.areas, &DENSITY_PARAMS)?;
     let (kernel, bandwidth_m, cell_size_m) = parse_density_params(pairs)?;
     let role = role_of(headers);
+    if role == Role::Public {
+        public_selection(&mut selection, snapshot, state.0.config.disclosure, PublicAreas::Wards)?;
+    }
     let query = serde_urlencoded_pairs(pairs);
     let url = format!(
         "{}/tiles/{layer}/{{z}}/{{x}}/{{y}}{}",
@@ -581,7 +620,14 @@ async fn density_tilejson(
         doc["bandwidth_rule"] = serde_json::json!(s.bandwidth.rule.describe());
         doc["cell_size_m"] = serde_json::json!(s.grid.spec.cell_size_m);
         doc["cell_size_rule"] = serde_json::json!(s.cell_size_rule);
-        doc["incidents"] = serde_json::json!(s.bandwidth.n);
+        if role == Role::Partner {
+            doc["incidents"] = serde_json::json!(s.bandwidth.n);
+        } else {
+            doc["masked"] = serde_json::json!(format!(
+                "no data where the kernel support (radius = bandwidth) holds fewer than {} incidents",
+                state.0.config.disclosure.min_count
+            ));
+        }
         doc["months"] = serde_json::json!(s.grid.months);
         doc["peak_density_per_km2_month"] = serde_json::json!(s.grid.peak().map(|p| p.0));
         if s.bandwidth.bandwidth_m < s.grid.spec.cell_size_m {
@@ -610,7 +656,12 @@ fn build_stats_tile(
 ) -> Result<Arc<CachedTile>, ApiError> {
     // Statistics follow the zoom only up to resolution 10 (12,259 BCP cells): finer study
     // areas (83k cells at 11, 575k at 12) take minutes for permutations. `res=` still pins.
-    let res = selection.res.unwrap_or_else(|| resolution_for_zoom(coord.z).min(MAX_AUTO_STAT_RESOLUTION));
+    let mut res = selection.res.unwrap_or_else(|| resolution_for_zoom(coord.z).min(MAX_AUTO_STAT_RESOLUTION));
+    if role == Role::Public {
+        let q =
+            pinned_query(selection, snapshot).ok_or_else(|| ApiError::internal(&"unpinned public query"))?;
+        res = public_resolution(state.0.config.disclosure, res, &q);
+    }
     let indexed = state.cell_stats(snapshot, role, selection, res, method, options)?;
     let mut cells: Vec<usize> =
         indexed.tree.locate_in_envelope_intersecting(&tile_window(coord)).map(|e| e.data).collect();
@@ -618,6 +669,8 @@ fn build_stats_tile(
     let features = cells.into_iter().map(|i| {
         let properties = hexwatch_io::stat_properties(&indexed.stats, i)
             .into_iter()
+            // The public role gets the bin only: no z, p or count to invert.
+            .filter(|(k, _)| role == Role::Partner || ["h3", "res", "gi_bin"].contains(&k.as_str()))
             .filter_map(|(k, v)| {
                 let value = match v {
                     serde_json::Value::String(s) => PropertyValue::String(s),
@@ -676,7 +729,17 @@ fn build_cells_tile(
     kernel: Kernel,
     bandwidth_m: Option<f64>,
 ) -> Result<Arc<CachedTile>, ApiError> {
-    let res = selection.res.unwrap_or_else(|| resolution_for_zoom(coord.z));
+    let mut res = selection.res.unwrap_or_else(|| resolution_for_zoom(coord.z));
+    let policy = state.0.config.disclosure;
+    let public = match role {
+        Role::Public => {
+            let q = pinned_query(selection, snapshot)
+                .ok_or_else(|| ApiError::internal(&"unpinned public query"))?;
+            res = public_resolution(policy, res, &q);
+            Some((q, snapshot.public_cube(policy)))
+        }
+        _ => None,
+    };
     let indexed = state.aggregate(snapshot, role, selection, res);
     let model = bandwidth_m.and_then(|_| state.density_model(snapshot, role, selection, kernel, bandwidth_m));
     let mut cells: Vec<CellIndex> =
@@ -684,29 +747,47 @@ fn build_cells_tile(
     cells.sort_unstable();
     let months = snapshot.months(selection);
     let categories = snapshot.table.categories();
-    let policy = state.0.config.disclosure;
     let features = cells.into_iter().filter_map(|cell| {
         let counts = indexed.aggregate.get(cell)?;
-        let count = policy.visible_count(role, counts.total())?;
         let area_km2 = cell.area_km2();
         let mut properties = vec![
             ("h3".to_owned(), PropertyValue::String(cell.to_string())),
             ("res".to_owned(), PropertyValue::Uint(u64::from(u8::from(cell.resolution())))),
-            ("count".to_owned(), PropertyValue::Uint(u64::from(count))),
-            (
-                "density_per_km2_month".to_owned(),
-                PropertyValue::Double(density_per_km2_month(count, area_km2, months)),
-            ),
             ("area_km2".to_owned(), PropertyValue::Double(area_km2)),
         ];
+        let count = match &public {
+            None => Some(counts.total()),
+            Some((q, cube)) => cube.count(PublicArea::Cell(cell), q.group, q.period).value().map(clamp_u32),
+        };
+        match count {
+            Some(count) => properties.extend([
+                ("count".to_owned(), PropertyValue::Uint(u64::from(count))),
+                (
+                    "density_per_km2_month".to_owned(),
+                    PropertyValue::Double(density_per_km2_month(count, area_km2, months)),
+                ),
+            ]),
+            // Withheld: drawn as "fewer than k" (or hiding one that is), no count.
+            None => properties.push(("withheld".to_owned(), PropertyValue::Uint(1))),
+        }
         let centre = h3o::LatLng::from(cell);
-        if let (Some(m), Ok(p)) = (&model, state.0.projector.to_bng(centre.lng(), centre.lat())) {
+        if let (Some(m), Ok(p)) = (&model, state.0.projector.to_bng(centre.lng(), centre.lat()))
+            && (public.is_none()
+                || m.sum.support_weight(p.easting_m, p.northing_m) >= f64::from(policy.min_count))
+        {
             let kde = m.sum.density_at(p.easting_m, p.northing_m);
             properties.push(("kde_per_km2_month".to_owned(), PropertyValue::Double(kde)));
         }
-        for (c, n) in categories.iter().zip(counts.by_category()) {
-            if *n > 0 {
-                properties.push((c.property(), PropertyValue::Uint(u64::from(*n))));
+        for (i, (c, n)) in categories.iter().zip(counts.by_category()).enumerate() {
+            let shown = match &public {
+                None => Some(u64::from(*n)),
+                Some((q, cube)) => {
+                    let id = hexwatch_core::CategoryId(u16::try_from(i).ok()?);
+                    cube.category_count(PublicArea::Cell(cell), id, q.period).value()
+                }
+            };
+            if let Some(n) = shown.filter(|n| *n > 0) {
+                properties.push((c.property(), PropertyValue::Uint(n)));
             }
         }
         Some(CellFeature { cell, properties })
@@ -750,4 +831,9 @@ fn respond((tile, hit): &(Arc<CachedTile>, bool), headers: &HeaderMap) -> Respon
         return ApiError::internal(&e).into_response();
     }
     (common, [content_type], Body::from(plain)).into_response()
+}
+
+/// A count as `u32` (MVT counts; saturating).
+fn clamp_u32(n: u64) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
