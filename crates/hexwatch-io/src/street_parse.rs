@@ -155,6 +155,12 @@ impl ParsedStreet {
         self.rejected.len()
     }
 
+    /// Rejected rows in line order, each with its line, field and reason.
+    #[must_use]
+    pub fn rejections(&self) -> &[Rejection] {
+        &self.rejected
+    }
+
     /// Distinct locations (each projected and indexed once).
     #[must_use]
     pub fn distinct_locations(&self) -> usize {
@@ -203,6 +209,33 @@ pub fn parse_police_uk(
     extent: &Bounds,
     projector: &BngProjector,
 ) -> Result<ParsedStreet, IngestError> {
+    parse_police_uk_with(text, path, extent, projector, None)
+}
+
+/// [`parse_police_uk`] with the data rows split into `parts` chunks (at least one) whatever
+/// the file's size, where `parse_police_uk` reads files under 1 MiB as one chunk. The
+/// result is the same for any `parts`: the fuzz target `street_csv` (`fuzz/`) checks that
+/// on small inputs, which only this function splits.
+///
+/// # Errors
+/// As [`parse_police_uk`].
+pub fn parse_police_uk_in_chunks(
+    text: &[u8],
+    path: &Path,
+    extent: &Bounds,
+    projector: &BngProjector,
+    parts: usize,
+) -> Result<ParsedStreet, IngestError> {
+    parse_police_uk_with(text, path, extent, projector, Some(parts.max(1)))
+}
+
+fn parse_police_uk_with(
+    text: &[u8],
+    path: &Path,
+    extent: &Bounds,
+    projector: &BngProjector,
+    parts: Option<usize>,
+) -> Result<ParsedStreet, IngestError> {
     let mut header_reader = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(text);
     let mut header = csv::ByteRecord::new();
     if !header_reader.read_byte_record(&mut header).unwrap_or(false) {
@@ -215,7 +248,11 @@ pub fn parse_police_uk(
         HeaderProblem::Repeated(r) => IngestError::repeated(path, r),
     })?;
     let latest = crate::time::latest_month();
-    Ok(parse_street(&text[body_start..], first_line, &columns, extent, projector, latest))
+    let body = &text[body_start..];
+    Ok(match parts {
+        None => parse_street(body, first_line, &columns, extent, projector, latest),
+        Some(parts) => parse_street_in(body, first_line, &columns, extent, projector, latest, parts),
+    })
 }
 
 /// Parses the data rows of a police.uk street file, `text` being the decompressed bytes
