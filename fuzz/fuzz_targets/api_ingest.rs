@@ -41,7 +41,8 @@ fuzz_target!(|data: &[u8]| {
         1 => BodyFormat::GeoJson,
         _ => BodyFormat::Csv,
     };
-    let batch = Batch { source: "fuzz".to_owned(), batch: "b1".to_owned(), time_zone: "Europe/London".to_owned() };
+    let batch =
+        Batch { source: "fuzz".to_owned(), batch: "b1".to_owned(), time_zone: "Europe/London".to_owned() };
     FIXTURE.with_borrow_mut(|fixture| {
         let before = fixture.store.summary().expect("the store reads").incidents;
         let report = match ingest_body(&mut fixture.store, &batch, format, body) {

@@ -54,7 +54,9 @@ fn check(text: &[u8], parts: usize) {
             assert!(
                 matches!(
                     e,
-                    IngestError::Empty { .. } | IngestError::MissingColumn { .. } | IngestError::RepeatedColumn { .. }
+                    IngestError::Empty { .. }
+                        | IngestError::MissingColumn { .. }
+                        | IngestError::RepeatedColumn { .. }
                 ),
                 "unexpected refusal: {e}"
             );
@@ -76,7 +78,13 @@ fn check(text: &[u8], parts: usize) {
         assert_eq!(i.cell.resolution(), FINEST_RESOLUTION);
         assert!(!i.crime_type.is_empty(), "accepted incident without a crime type");
     }
-    let last_line = 1 + text.iter().filter(|&&b| b == b'\n').count() as u64;
+    // Lines as an editor counts them: LF, CRLF and a lone CR each end one.
+    let line_ends = text
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\r' || (b == b'\n' && (i == 0 || text[i - 1] != b'\r')))
+        .count();
+    let last_line = 1 + line_ends as u64;
     let mut previous = 0;
     for r in parsed.rejections() {
         assert!(!r.field.is_empty() && !r.reason.is_empty(), "rejection without field or reason: {r}");

@@ -52,11 +52,17 @@ fn build() -> Fixture {
     let data = root.join("data");
     let mut config = ServerConfig::new(store_path, root.join("web"));
     config.wards = Some(
-        WardSet::from_geojson_file(&data.join("boundaries-bcp-wards-2020/bcp-wards-2020-bgc.geojson"), "WD20CD", "WD20NM")
-            .expect("the shipped wards read"),
+        WardSet::from_geojson_file(
+            &data.join("boundaries-bcp-wards-2020/bcp-wards-2020-bgc.geojson"),
+            "WD20CD",
+            "WD20NM",
+        )
+        .expect("the shipped wards read"),
     );
-    config.lsoas =
-        Some(BoundarySet::read("lsoa", &data.join("bcp-lsoa-2021.geojson"), "code", "name").expect("the shipped LSOAs read"));
+    config.lsoas = Some(
+        BoundarySet::read("lsoa", &data.join("bcp-lsoa-2021.geojson"), "code", "name")
+            .expect("the shipped LSOAs read"),
+    );
     let state = AppState::load(config).expect("the server state loads");
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime");
@@ -102,15 +108,15 @@ pub fn check(uri: &str) {
     });
     let text = || String::from_utf8_lossy(&body).into_owned();
     if status.is_server_error() {
-        assert!(
-            status == StatusCode::SERVICE_UNAVAILABLE && retry_after,
-            "GET {uri}: {status} {}",
-            text()
-        );
+        assert!(status == StatusCode::SERVICE_UNAVAILABLE && retry_after, "GET {uri}: {status} {}", text());
     }
     if status.is_client_error() {
         let json: serde_json::Value = serde_json::from_slice(&body)
             .unwrap_or_else(|e| panic!("GET {uri}: {status} with a body that is not JSON ({e}): {}", text()));
-        assert!(json.get("error").is_some_and(serde_json::Value::is_string), "GET {uri}: {status} without error: {}", text());
+        assert!(
+            json.get("error").is_some_and(serde_json::Value::is_string),
+            "GET {uri}: {status} without error: {}",
+            text()
+        );
     }
 }
