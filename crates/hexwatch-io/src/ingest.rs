@@ -250,7 +250,13 @@ struct LineStarts {
 
 impl LineStarts {
     fn new() -> Self {
-        Self { starts: std::collections::VecDeque::new(), offset: 0, line: 1, at_line_start: true, after_cr: false }
+        Self {
+            starts: std::collections::VecDeque::new(),
+            offset: 0,
+            line: 1,
+            at_line_start: true,
+            after_cr: false,
+        }
     }
 
     fn scan(&mut self, bytes: &[u8]) {

@@ -241,7 +241,8 @@ fn parse_police_uk_with(
     if !header_reader.read_byte_record(&mut header).unwrap_or(false) {
         return Err(IngestError::Empty { path: path.into() });
     }
-    let mut body_start = usize::try_from(header_reader.position().byte()).unwrap_or(text.len()).min(text.len());
+    let mut body_start =
+        usize::try_from(header_reader.position().byte()).unwrap_or(text.len()).min(text.len());
     // After a CRLF header the reader stops at the '\n': the body starts after it, so that
     // no count of line ends starts inside a CRLF.
     if body_start > 0 && text[body_start - 1] == b'\r' && text.get(body_start) == Some(&b'\n') {
@@ -793,12 +794,22 @@ mod tests {
             )
         };
         for eol in ["\r", "\n", "\r\n"] {
-            let lines =
-                [HEADER.to_owned(), row("2025-01"), row("2025-13"), String::new(), row("2025-14"), row("2025-02")];
+            let lines = [
+                HEADER.to_owned(),
+                row("2025-01"),
+                row("2025-13"),
+                String::new(),
+                row("2025-14"),
+                row("2025-02"),
+            ];
             let text = lines.join(eol);
-            let parsed =
-                parse_police_uk(text.as_bytes(), Path::new("mac.csv"), &Bounds::UNITED_KINGDOM, &BngProjector::new())
-                    .unwrap();
+            let parsed = parse_police_uk(
+                text.as_bytes(),
+                Path::new("mac.csv"),
+                &Bounds::UNITED_KINGDOM,
+                &BngProjector::new(),
+            )
+            .unwrap();
             let rejected: Vec<(u64, &str)> =
                 parsed.rejections().iter().map(|r| (r.line, r.field.as_str())).collect();
             assert_eq!(rejected, [(3, "Month"), (5, "Month")], "eol {eol:?}");
