@@ -478,12 +478,13 @@ mod tests {
         let batch = Batch { source: "s".into(), batch: "b".into(), time_zone: "Europe/London".into() };
         let body = br#"[
             {"category": "Drugs", "time": "2025-07-01", "lon": -1.87, "lat": 50.72, "": 1},
-            {"category": "Drugs", "time": "2025-07-01", "lon": -1.87, "lat": 50.72, "ab": 1},
+            {"category": "Drugs", "time": "2025-07-01", "lon": -1.87, "lat": 50.72, "a\u001fb": 1},
             {"category": "Drugs", "time": "2025-07-01", "lon": -1.87, "lat": 50.72, "colour": "red"}
         ]"#;
         let report = ingest_body(&mut store, &batch, BodyFormat::Json, body).unwrap().unwrap();
         let fields: Vec<(u64, &str)> = report.rejected.iter().map(|r| (r.line, r.field.as_str())).collect();
-        assert_eq!(fields, [(1, "\"\""), (2, "\"a\\u{1f}b\""), (3, "colour")]);
+        // Lines of the converted CSV (its header is line 1): the reply's `row` is line - 1.
+        assert_eq!(fields, [(2, "\"\""), (3, "\"a\\u{1f}b\""), (4, "colour")]);
         assert!(
             report.rejected.iter().all(|r| r.reason.starts_with("unknown field; the schema has reference"))
         );
