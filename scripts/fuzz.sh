@@ -57,9 +57,12 @@ for t in "${TARGETS[@]}"; do
   before=$(find "artifacts/$t" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
   start=$(date +%s)
   status=0
-  cargo fuzz run "${FLAGS[@]}" "$t" "corpus/$t" "seeds/$t" -- \
-    -max_total_time="$SECONDS_PER_TARGET" "${LIBFUZZER[@]}" >"$log" 2>&1 || status=$?
-  elapsed=$(( $(date +%s) - start ))
+  # The binary built above, run as `cargo fuzz run` would (without rebuilding midway).
+  "$bin_dir/$t" -artifact_prefix="artifacts/$t/" -max_total_time="$SECONDS_PER_TARGET" "${LIBFUZZER[@]}" \
+    "corpus/$t" "seeds/$t" >"$log" 2>&1 || status=$?
+  # Seconds fuzzed: libFuzzer's own count ("Done N runs in S second(s)"), else wall time.
+  elapsed=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -1)
+  [ -n "$elapsed" ] || elapsed=$(( $(date +%s) - start ))
   after=$(find "artifacts/$t" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
   crashes=$(( after - before ))
   # Executions: libFuzzer's final statistic, or its last status line when it stopped early.
