@@ -37,6 +37,12 @@ echo "building ${#TARGETS[@]} fuzz targets (release, debug assertions, no saniti
 cargo fuzz build "${FLAGS[@]}" >/dev/null
 bin_dir="target/$(rustc -vV | sed -n 's/^host: //p')/release"
 
+# The targets' temporary stores: libFuzzer ends the process without running destructors,
+# so they go in a directory of this run's own, removed at the end (tmpfs when there is one).
+TMPDIR=$(mktemp -d /dev/shm/hexwatch-fuzz.XXXXXX 2>/dev/null || mktemp -d)
+export TMPDIR
+trap 'rm -rf "$TMPDIR"' EXIT
+
 summary=()
 failed=0
 for t in "${TARGETS[@]}"; do
