@@ -260,7 +260,9 @@ pub fn parse_weekdays(text: &str) -> Result<u8, String> {
         WEEKDAY_NAMES
             .iter()
             .position(|d| {
-                t.len() >= 3 && d.starts_with(&t[..3]) && t.chars().all(|c| c.is_ascii_alphabetic())
+                // ASCII letters first: `t[..3]` must not cut a multi-byte character (a panic
+                // the fuzz target `api_query` found with `weekdays=mié`).
+                t.len() >= 3 && t.chars().all(|c| c.is_ascii_alphabetic()) && d.starts_with(&t[..3])
             })
             .and_then(|d| u8::try_from(d).ok())
             .ok_or_else(|| format!("{t:?} is not a weekday (mon, tue, wed, thu, fri, sat, sun)"))
@@ -301,6 +303,11 @@ mod week_tests {
         assert_eq!(parse_weekdays("fri,sat").unwrap(), 0b011_0000);
         assert_eq!(parse_weekdays("Saturday-mon").unwrap(), 0b110_0001);
         assert!(parse_weekdays("funday").is_err());
+        // Regression (fuzz/regressions/api_query/): a multi-byte character across byte 3.
+        for text in ["mié", "maña", "ééi", "\u{fffd}\u{fffd}i"] {
+            let message = parse_weekdays(text).unwrap_err();
+            assert!(message.contains("is not a weekday"), "{text:?}: {message}");
+        }
     }
 
     #[test]

@@ -163,6 +163,13 @@ pub fn ingest_body(
 static EMPTY_OBJECT: std::sync::LazyLock<serde_json::Value> =
     std::sync::LazyLock::new(|| serde_json::Value::Object(serde_json::Map::new()));
 
+/// A JSON key as a rejection's field: as written, or quoted and escaped when it is empty or
+/// holds control characters, which would leave the message without a visible name (the
+/// fuzz target `api_ingest` found `{"": …}` rejected as field ``).
+fn field_name(key: &str) -> String {
+    if key.is_empty() || key.chars().any(char::is_control) { format!("{key:?}") } else { key.to_owned() }
+}
+
 fn is_wgs84(name: &str) -> bool {
     let n = name.to_ascii_uppercase();
     n.is_empty() || n.ends_with("CRS84") || n.ends_with("4326") || n.ends_with("EPSG::4326")
@@ -196,7 +203,8 @@ fn to_csv<'a>(
                         },
                         None => {
                             let known = FIELDS[..problem_at].join(", ");
-                            problem(&mut row, key, format!("unknown field; the schema has {known}"));
+                            let reason = format!("unknown field; the schema has {known}");
+                            problem(&mut row, &field_name(key), reason);
                         }
                     }
                 }
@@ -454,5 +462,32 @@ impl RowReader for ApiReader {
 
     fn column_name(&self, i: usize) -> String {
         self.names.get(i).cloned().unwrap_or_else(|| format!("column {}", i + 1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression of the fuzz target `api_ingest` (fuzz/regressions/api_ingest/): unknown
+    /// keys that are empty or hold control characters are named visibly, quoted.
+    #[test]
+    fn unknown_keys_are_named_visibly_even_when_empty_or_control() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path().join("s.sqlite3")).unwrap();
+        let batch = Batch { source: "s".into(), batch: "b".into(), time_zone: "Europe/London".into() };
+        let body = br#"[
+            {"category": "Drugs", "time": "2025-07-01", "lon": -1.87, "lat": 50.72, "": 1},
+            {"category": "Drugs", "time": "2025-07-01", "lon": -1.87, "lat": 50.72, "a\u001fb": 1},
+            {"category": "Drugs", "time": "2025-07-01", "lon": -1.87, "lat": 50.72, "colour": "red"}
+        ]"#;
+        let report = ingest_body(&mut store, &batch, BodyFormat::Json, body).unwrap().unwrap();
+        let fields: Vec<(u64, &str)> = report.rejected.iter().map(|r| (r.line, r.field.as_str())).collect();
+        // Lines of the converted CSV (its header is line 1): the reply's `row` is line - 1.
+        assert_eq!(fields, [(2, "\"\""), (3, "\"a\\u{1f}b\""), (4, "colour")]);
+        assert!(
+            report.rejected.iter().all(|r| r.reason.starts_with("unknown field; the schema has reference"))
+        );
+        assert_eq!((report.read, report.accepted), (3, 0));
     }
 }

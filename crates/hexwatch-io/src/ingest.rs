@@ -244,11 +244,19 @@ struct LineStarts {
     offset: u64,
     line: u64,
     at_line_start: bool,
+    /// The last byte scanned was `\r` (a `\n` after it ends no further line).
+    after_cr: bool,
 }
 
 impl LineStarts {
     fn new() -> Self {
-        Self { starts: std::collections::VecDeque::new(), offset: 0, line: 1, at_line_start: true }
+        Self {
+            starts: std::collections::VecDeque::new(),
+            offset: 0,
+            line: 1,
+            at_line_start: true,
+            after_cr: false,
+        }
     }
 
     fn scan(&mut self, bytes: &[u8]) {
@@ -257,10 +265,12 @@ impl LineStarts {
                 self.starts.push_back((self.offset, self.line));
                 self.at_line_start = false;
             }
-            if b == b'\n' {
+            // A line ends at `\n`, `\r\n` or a lone `\r`, as in [`line_ends`].
+            if b == b'\r' || (b == b'\n' && !self.after_cr) {
                 self.line += 1;
                 self.at_line_start = true;
             }
+            self.after_cr = b == b'\r';
             self.offset += 1;
         }
     }
@@ -730,12 +740,22 @@ pub(crate) fn row_too_long(record: &csv::ByteRecord) -> Option<(usize, String)> 
 /// line breaks make it span several, so that rows an unclosed quote swallowed are not lost
 /// from sight.
 pub(crate) fn spanning(record: &csv::ByteRecord, line: u64, p: &RowProblem) -> String {
-    let breaks = record.as_slice().iter().filter(|b| **b == b'\n').count() as u64;
+    let breaks = line_ends(record.as_slice());
     if breaks == 0 {
         return p.reason.clone();
     }
     let hint = if p.field == "(row)" { " (an unclosed quote?)" } else { "" };
     format!("{}; the row spans lines {line} to {}{hint}", p.reason, line + breaks)
+}
+
+/// Line ends in `bytes` as an editor counts them and the csv crate reads them: `\n`, `\r\n`
+/// and a lone `\r` (classic Mac text, as Excel for Mac's "CSV (Macintosh)" writes) each end
+/// one line. A `\n` first in `bytes` counts as a line end of its own: callers never start a
+/// slice inside a `\r\n`.
+pub(crate) fn line_ends(bytes: &[u8]) -> u64 {
+    memchr::memchr2_iter(b'\n', b'\r', bytes)
+        .filter(|&i| bytes[i] == b'\r' || i == 0 || bytes[i - 1] != b'\r')
+        .count() as u64
 }
 
 /// One validated row ready to store, borrowing its text from the reader.
@@ -1022,5 +1042,16 @@ mod tests {
         assert_eq!(record_lines("h1,h2\n\"a\nb\",c\nd,e\n"), [1, 2, 4]);
         // Mixed line endings.
         assert_eq!(record_lines("h\r\na\nb\r\n\nc"), [1, 2, 3, 5]);
+        // A lone CR ends a line (classic Mac text), as editors and the csv crate read it.
+        assert_eq!(record_lines("h1,h2\ra,b\r\rc,d\r\"x\ry\",z\re,f\r"), [1, 2, 4, 5, 7]);
+        assert_eq!(record_lines("h\ra\r\nb\n\rc"), [1, 2, 3, 5]);
+    }
+
+    #[test]
+    fn line_ends_count_lf_crlf_and_lone_cr_once_each() {
+        assert_eq!(line_ends(b""), 0);
+        assert_eq!(line_ends(b"a\nb\r\nc\rd"), 3);
+        assert_eq!(line_ends(b"\r\n\r\n"), 2);
+        assert_eq!(line_ends(b"\n\r\r\n"), 3);
     }
 }

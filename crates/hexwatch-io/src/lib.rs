@@ -70,6 +70,8 @@ pub use report_pack::{
 };
 pub use stats_out::{class_counts, ranked_cells, stat_properties, stats_csv, stats_geojson};
 pub use store::{BUSY_TIMEOUT, SCHEMA_VERSION, Store, StoreError, StoreSummary};
-pub use street_parse::{ParsedStreet, StreetIncident, clear_location_cache, parse_police_uk};
+pub use street_parse::{
+    ParsedStreet, StreetIncident, clear_location_cache, parse_police_uk, parse_police_uk_in_chunks,
+};
 pub use tables_out::{WardRow, cells_csv, wards_csv};
 pub use wards::{BoundarySet, WardSet, WardSetError, outlines};

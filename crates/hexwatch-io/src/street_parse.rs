@@ -24,7 +24,7 @@ use rustc_hash::FxHashMap;
 use xxhash_rust::xxh3::xxh3_128;
 
 use crate::bng::BngProjector;
-use crate::ingest::{IngestError, Rejection, row_too_long, spanning};
+use crate::ingest::{IngestError, Rejection, line_ends, row_too_long, spanning};
 use crate::police_uk::{Columns, HeaderProblem, RowProblem, TextColumns, problem};
 
 /// Chunks per Rayon worker: a few, so one slow chunk does not leave a core idle.
@@ -155,6 +155,12 @@ impl ParsedStreet {
         self.rejected.len()
     }
 
+    /// Rejected rows in line order, each with its line, field and reason.
+    #[must_use]
+    pub fn rejections(&self) -> &[Rejection] {
+        &self.rejected
+    }
+
     /// Distinct locations (each projected and indexed once).
     #[must_use]
     pub fn distinct_locations(&self) -> usize {
@@ -203,19 +209,56 @@ pub fn parse_police_uk(
     extent: &Bounds,
     projector: &BngProjector,
 ) -> Result<ParsedStreet, IngestError> {
+    parse_police_uk_with(text, path, extent, projector, None)
+}
+
+/// [`parse_police_uk`] with the data rows split into `parts` chunks (at least one) whatever
+/// the file's size, where `parse_police_uk` reads files under 1 MiB as one chunk. The
+/// result is the same for any `parts`: the fuzz target `street_csv` (`fuzz/`) checks that
+/// on small inputs, which only this function splits.
+///
+/// # Errors
+/// As [`parse_police_uk`].
+pub fn parse_police_uk_in_chunks(
+    text: &[u8],
+    path: &Path,
+    extent: &Bounds,
+    projector: &BngProjector,
+    parts: usize,
+) -> Result<ParsedStreet, IngestError> {
+    parse_police_uk_with(text, path, extent, projector, Some(parts.max(1)))
+}
+
+fn parse_police_uk_with(
+    text: &[u8],
+    path: &Path,
+    extent: &Bounds,
+    projector: &BngProjector,
+    parts: Option<usize>,
+) -> Result<ParsedStreet, IngestError> {
     let mut header_reader = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(text);
     let mut header = csv::ByteRecord::new();
     if !header_reader.read_byte_record(&mut header).unwrap_or(false) {
         return Err(IngestError::Empty { path: path.into() });
     }
-    let body_start = usize::try_from(header_reader.position().byte()).unwrap_or(text.len()).min(text.len());
-    let first_line = 1 + memchr::memchr_iter(b'\n', &text[..body_start]).count() as u64;
+    let mut body_start =
+        usize::try_from(header_reader.position().byte()).unwrap_or(text.len()).min(text.len());
+    // After a CRLF header the reader stops at the '\n': the body starts after it, so that
+    // no count of line ends starts inside a CRLF.
+    if body_start > 0 && text[body_start - 1] == b'\r' && text.get(body_start) == Some(&b'\n') {
+        body_start += 1;
+    }
+    let first_line = 1 + line_ends(&text[..body_start]);
     let columns = Columns::from_header(&header).map_err(|problem| match problem {
         HeaderProblem::Missing(column) => IngestError::MissingColumn { path: path.into(), column },
         HeaderProblem::Repeated(r) => IngestError::repeated(path, r),
     })?;
     let latest = crate::time::latest_month();
-    Ok(parse_street(&text[body_start..], first_line, &columns, extent, projector, latest))
+    let body = &text[body_start..];
+    Ok(match parts {
+        None => parse_street(body, first_line, &columns, extent, projector, latest),
+        Some(parts) => parse_street_in(body, first_line, &columns, extent, projector, latest, parts),
+    })
 }
 
 /// Parses the data rows of a police.uk street file, `text` being the decompressed bytes
@@ -253,7 +296,7 @@ pub(crate) fn parse_street_in(
     let mut line = first_line;
     let mut previous = 0;
     for &(a, _) in &bounds {
-        line += memchr::memchr_iter(b'\n', &text[previous..a]).count() as u64;
+        line += line_ends(&text[previous..a]);
         starts.push(line);
         previous = a;
     }
@@ -352,7 +395,7 @@ fn parse_chunk(bytes: &[u8], line: u64, columns: &Columns, extent: &Bounds, late
         // next read) and skips blank lines: the row starts after any line ends there.
         let at = record.position().map_or(counted_to, |p| usize::try_from(p.byte()).unwrap_or(counted_to));
         let start = at + bytes[at..].iter().take_while(|b| matches!(b, b'\r' | b'\n')).count();
-        current_line += memchr::memchr_iter(b'\n', &bytes[counted_to..start]).count() as u64;
+        current_line += line_ends(&bytes[counted_to..start]);
         counted_to = start;
         chunk.read += 1;
         if let Some((i, reason)) = row_too_long(&record) {
@@ -748,5 +791,40 @@ mod tests {
         };
         assert_eq!(first.1, expect(1));
         assert_eq!(second.1, expect(2));
+    }
+
+    /// Regression of the fuzz target `street_csv` (fuzz/regressions/street_csv/): a lone CR
+    /// ends a line, as in classic Mac text (Excel for Mac's "CSV (Macintosh)"), so its rows
+    /// are numbered as an editor shows them instead of all at line 1.
+    #[test]
+    fn rows_of_cr_only_text_are_numbered_as_editors_show_them() {
+        let row = |month: &str| {
+            format!(
+                ",{month},Dorset Police,Dorset Police,-1.866001,50.722301,On or near High Street,E01015432,BCP 001B,Anti-social behaviour,,"
+            )
+        };
+        for eol in ["\r", "\n", "\r\n"] {
+            let lines = [
+                HEADER.to_owned(),
+                row("2025-01"),
+                row("2025-13"),
+                String::new(),
+                row("2025-14"),
+                row("2025-02"),
+            ];
+            let text = lines.join(eol);
+            let parsed = parse_police_uk(
+                text.as_bytes(),
+                Path::new("mac.csv"),
+                &Bounds::UNITED_KINGDOM,
+                &BngProjector::new(),
+            )
+            .unwrap();
+            let rejected: Vec<(u64, &str)> =
+                parsed.rejections().iter().map(|r| (r.line, r.field.as_str())).collect();
+            assert_eq!(rejected, [(3, "Month"), (5, "Month")], "eol {eol:?}");
+            let accepted: Vec<u64> = parsed.rows().map(|(r, _, _)| r.line).collect();
+            assert_eq!(accepted, [2, 6], "eol {eol:?}");
+        }
     }
 }
