@@ -116,7 +116,12 @@ pub(crate) fn run(store_path: &Path, args: &ReportArgs) -> anyhow::Result<ExitCo
     options.top_areas = args.top;
     // Statuses and notes of the alerts the server (or `hexwatch alerts --record`) recorded.
     options.stored_alerts = store.alerts(None, None, None)?;
-    let pack = build_pack(&table, &areas, data_version, options).context("--period")?;
+    let pack = build_pack(&table, &areas, data_version, options).map_err(|e| match e {
+        hexwatch_io::PackError::Public { parameter, message } => {
+            anyhow::anyhow!("--{parameter} (with --role public): {message}")
+        }
+        other => anyhow::Error::new(other).context("--period"),
+    })?;
     let html =
         pack_html(&pack, PackStyle::Inline).map_err(anyhow::Error::msg).context("drawing the charts")?;
     std::fs::write(&args.out, &html).with_context(|| format!("writing {}", args.out.display()))?;
