@@ -872,7 +872,9 @@ pub fn pack_html(pack: &Pack, style: PackStyle<'_>) -> Result<String, String> {
 
 /// The pack's tables as CSV files `(name, contents)`: `kpis.csv`, `series.csv`, `wards.csv`,
 /// `lsoas.csv`, `hotspots.csv`, `transitions.csv`, `alerts.csv`, `patrol.csv`. Every row
-/// starts with `data_version`, `period` and `area`; withheld counts read `fewer than k`.
+/// starts with `data_version`, `period` and `area`. In the public version a withheld count
+/// reads `withheld`, a count over a period that is not fixed `not published (not a fixed
+/// period)`, and the tests beside either `withheld` or `not published`.
 ///
 /// # Errors
 /// A CSV error from the writer.

@@ -260,7 +260,8 @@ impl Pack {
     /// away).
     #[must_use]
     pub fn rolling_mean(&self, counts: &[u64]) -> Vec<Option<f64>> {
-        let mut means = rolling_mean(counts, 12);
+        let published: Vec<u64> = counts.iter().map(|&n| if self.visible(n) { n } else { 0 }).collect();
+        let mut means = rolling_mean(&published, 12);
         for (i, m) in means.iter_mut().enumerate() {
             if i + 1 >= 12 && counts[i + 1 - 12..=i].iter().any(|n| !self.visible(*n)) {
                 *m = None;
