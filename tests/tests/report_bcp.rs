@@ -261,6 +261,20 @@ fn public_pack_takes_every_count_from_the_public_cube_and_the_partner_pack_does_
                 .find(|l| l.contains(&format!(",{},{window},", r["label"].as_str().unwrap())))
                 .unwrap();
             assert_eq!(row.split(',').nth(7).unwrap(), published(expected), "{label}: {row}");
+            // The page's KPI table of the window shows the same.
+            let page = html
+                .split(&format!("data-window=\"{window}\""))
+                .nth(1)
+                .unwrap()
+                .split("</table>")
+                .next()
+                .unwrap();
+            let html_cell = format!(
+                "<tr><td>{}</td><td class=\"n\">{}</td>",
+                r["label"].as_str().unwrap(),
+                published(expected)
+            );
+            assert!(page.contains(&html_cell), "{label}: {html_cell} in the {window} table");
             for key in ["previous", "year_earlier"] {
                 let c = &r[key];
                 if expected == PublicCount::Withheld {
