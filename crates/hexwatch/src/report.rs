@@ -40,7 +40,8 @@ pub(crate) struct ReportArgs {
     /// Point-in-polygon tolerance for the LSOAs, metres (only for incidents without an LSOA code).
     #[arg(long, default_value_t = hexwatch_server::DEFAULT_LSOA_TOLERANCE_M)]
     lsoa_tolerance_m: f64,
-    /// Who the pack is for: `partner` (exact counts) or `public` (the disclosure rule applies).
+    /// Who the pack is for: `partner` (exact counts) or `public` (only what the public cube
+    /// publishes; partner-only sections omitted; `--res` capped at the public resolution).
     #[arg(long, default_value = "partner", value_parser = ["partner", "public"])]
     role: String,
     /// H3 resolution of the hot spot, transition and patrol cells (5–12).
