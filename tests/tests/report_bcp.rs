@@ -361,6 +361,11 @@ fn public_pack_takes_every_count_from_the_public_cube_and_the_partner_pack_does_
             "no cell counts"
         );
         assert!(html.contains("LSOA tables need a partner token"));
+        // The hot spot picture draws every hot and cold cell's bin (one path each).
+        let map = html.split("id=\"hotspot-map\"").nth(1).unwrap().split("</figure>").next().unwrap();
+        let binned = json["hot_spots"]["hot"].as_u64().unwrap() + json["hot_spots"]["cold"].as_u64().unwrap();
+        assert!(binned > 0, "{label}: hot spots");
+        assert_eq!(map.matches("stroke=\"none\"").count() as u64, binned, "{label}");
         assert!(html.contains("Alerts are shown to partners") && html.contains("PAI are shown to partners"));
         assert!(!html.contains("Flag:") && !html.contains("fewer than 5</td>"));
     }

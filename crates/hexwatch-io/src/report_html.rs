@@ -366,8 +366,7 @@ fn hot_spot_map(pack: &Pack) -> String {
     let Some(frame) = Frame::fit(&pack.outlines, 700.0, 520.0) else { return String::new() };
     let projector = BngProjector::new();
     let mut s = frame.open("Map of the Gi* hot and cold spots of the month");
-    for ((cell, bin), _) in pack.hot_spots.cells.iter().zip(&pack.hot_spots.bins).zip(&pack.hot_spots.counts)
-    {
+    for (cell, bin) in pack.hot_spots.cells.iter().zip(&pack.hot_spots.bins) {
         let Some((_, colour, _)) = GI_COLOURS.iter().find(|(b, _, _)| b == bin) else { continue };
         let _ = write!(
             s,
