@@ -416,6 +416,37 @@ fn public_report_refuses_what_the_public_map_refuses() {
         common::get_public(&format!("{}/api/report?period=2025-12&category=burglary", server.base));
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
     assert!(String::from_utf8(body).unwrap().contains("LSOA tables need a partner token"));
+    // `hexwatch report --role public` writes the public page and tables the API serves.
+    let Some(bin) = hexwatch_binary() else { return };
+    let out = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new(bin)
+        .current_dir(data_dir().join(".."))
+        .args(["--store", store_path.to_str().unwrap(), "report", "--period", "2025-12", "--area", "bcp"])
+        .args(["--role", "public", "--out"])
+        .arg(out.path().join("pack.html"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let public = |path: &str| {
+        let (status, body) = common::get_public(&format!("{}{path}", server.base));
+        assert_eq!(status, 200, "{path}");
+        String::from_utf8(body).unwrap()
+    };
+    let cli_html = std::fs::read_to_string(out.path().join("pack.html")).unwrap();
+    let inline = format!("<style>{}</style>", hexwatch_io::PACK_CSS);
+    assert_eq!(
+        cli_html.replace(&inline, "<link rel=\"stylesheet\" href=\"/api/report/style.css\">"),
+        public("/api/report?period=2025-12&area=bcp"),
+        "the CLI's public page is the API's"
+    );
+    for table in ["kpis", "series", "wards", "lsoas", "hotspots", "alerts", "patrol"] {
+        let cli = std::fs::read_to_string(out.path().join(format!("pack-tables/{table}.csv"))).unwrap();
+        assert_eq!(
+            cli,
+            public(&format!("/api/report?period=2025-12&area=bcp&format=csv&table={table}")),
+            "{table}"
+        );
+    }
 }
 
 /// The pack's alerts: December's three new ones (vehicle crime in Hamworthy, two cells

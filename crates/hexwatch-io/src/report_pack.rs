@@ -4,8 +4,11 @@
 //! wards and LSOAs with their change on the month before, the Gi* hot spots and the kernel
 //! density of the month, the emerging hot spot transitions since the month before, the
 //! period's alerts, and the patrol plan with last period's PAI. [`crate::pack_html`] renders
-//! it as one self-contained page and [`crate::pack_tables`] as CSV tables. Every count goes
-//! through the [`DisclosurePolicy`] for the pack's [`Role`].
+//! it as one self-contained page and [`crate::pack_tables`] as CSV tables. The public
+//! version ([`Role::Public`]) takes every count from the [`PublicCube`] (fixed periods,
+//! primary and complementary suppression): a withheld count is [`WITHHELD`], one over a
+//! period that is not fixed [`NOT_FIXED`], tests are made on published pairs only, and the
+//! partner-only sections (flags, LSOAs, transitions, alerts, patrol) are left empty.
 
 use std::collections::HashMap;
 use std::sync::Arc;
