@@ -370,6 +370,42 @@ fn public_pack_takes_every_count_from_the_public_cube_and_the_partner_pack_does_
         assert!(!html.contains("Flag:") && !html.contains("fewer than 5</td>"));
     }
     assert!(withheld_seen > 0, "the quiet ward has withheld counts to check");
+    // November: the quarter to date (October–November) and the year to date are not fixed
+    // periods, so neither they nor their tests are published (the year to date of November
+    // minus that of October would give November away).
+    let build_at = |month: &str| {
+        let mut options = PackOptions::new(
+            month.parse().unwrap(),
+            Filter { area: AreaFilter::AnyWard, ..Filter::default() },
+            "bcp",
+            Role::Public,
+        );
+        options.public_cube = Some(cube.clone());
+        pack_json(&build_pack(&table, &areas, version, options).unwrap())
+    };
+    let november = build_at("2025-11");
+    for r in november["kpis"].as_array().unwrap().iter().filter(|r| r["window"] != "month") {
+        assert!(r["count"].is_null() && r["not_fixed_period"] == true && r["withheld"] == false, "{r}");
+        for key in ["previous", "year_earlier"] {
+            assert!(r[key]["p"].is_null() && r[key]["count"].is_null(), "{r}");
+        }
+    }
+    assert!(november["wards"].as_array().unwrap().iter().all(|w| w["year_to_date"].is_null()));
+    // October: its quarter to date is the month itself, compared with July (the same
+    // months of the previous quarter), each from the cube.
+    let october = build_at("2025-10");
+    for r in october["kpis"].as_array().unwrap().iter().filter(|r| r["window"] == "quarter") {
+        let g = match r["measure"].as_str().unwrap().strip_prefix("category:") {
+            Some(c) => c.parse::<usize>().unwrap() + 1,
+            None => 0,
+        };
+        let month = |m: &str| cube.count(PublicArea::Wards, g, Period::Month(m.parse().unwrap())).value();
+        assert_eq!(r["count"].as_u64(), month("2025-10"), "{r}");
+        assert_eq!(
+            (r["previous"]["from"].as_str(), r["previous"]["count"].as_u64()),
+            (Some("2025-07"), month("2025-07"))
+        );
+    }
     // The partner pack shows every count, LSOAs with fewer than five among them.
     assert!(partner.lsoas.iter().filter(|l| l.count > 0 && l.count < 5).count() > 20);
     let partner_html = pack_html(&partner, PackStyle::Inline).unwrap();

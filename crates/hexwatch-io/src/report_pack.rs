@@ -758,15 +758,6 @@ fn fixed_period(range: MonthRange) -> Option<Period> {
     Period::of_range(range.from, range.to)
 }
 
-/// The same kind of period a year earlier.
-fn year_before(period: Period) -> Period {
-    match period {
-        Period::Month(m) => Period::Month(m.add_months(-12)),
-        Period::Quarter { year, quarter } => Period::Quarter { year: year - 1, quarter },
-        Period::Year(y) => Period::Year(y - 1),
-    }
-}
-
 /// Turns a built pack into its public version: every count replaced by the public cube's
 /// answer ([`WITHHELD`] when withheld, [`NOT_FIXED`] over a period that is not fixed); the
 /// E-tests made again on published pairs only, with Benjamini–Hochberg over those alone;
@@ -799,11 +790,11 @@ fn make_public(pack: &mut Pack, cube: &PublicCube, group: usize, area: PublicAre
         let fixed = fixed_period(r.range);
         r.count = get(g, area, fixed);
         let current = r.count;
-        for (c, earlier) in
-            [(&mut r.previous, fixed.map(Period::previous)), (&mut r.year_earlier, fixed.map(year_before))]
-        {
+        for c in [&mut r.previous, &mut r.year_earlier] {
             let Comparison::Compared { range, .. } = *c else { continue };
-            let count = get(g, area, earlier);
+            // The comparison's own months (the month, quarter or year before, or a year
+            // earlier), published only when the window itself is a fixed period.
+            let count = if fixed.is_some() { get(g, area, fixed_period(range)) } else { NOT_FIXED };
             *c = match test(current, count, range.months()) {
                 Some(t) => {
                     #[expect(clippy::cast_precision_loss, reason = "counts are far below 2^52")]
