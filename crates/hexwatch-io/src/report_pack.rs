@@ -848,6 +848,9 @@ fn make_public(pack: &mut Pack, cube: &PublicCube, group: usize, area: PublicAre
         let Some(i) =
             pack.ward_names.iter().position(|(c, _)| *c == r.code).and_then(|i| u16::try_from(i).ok())
         else {
+            // Not a ward of the set (cannot happen): nothing of it is published.
+            (r.count, r.year_to_date, r.p_value) = (WITHHELD, WITHHELD, None);
+            r.previous = r.previous.map(|_| WITHHELD);
             continue;
         };
         let ward = PublicArea::Ward(i);
