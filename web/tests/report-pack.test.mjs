@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { join } from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { ARTIFACTS, openMap, screenshot, useHexwatch } from './harness.mjs';
+import { ARTIFACTS, openMap, partnerHeaders, screenshot, useHexwatch } from './harness.mjs';
 
 const hw = useHexwatch();
 const skip = hw.skip;
@@ -28,6 +28,8 @@ test('the map links to the partnership pack of the current period and area', { s
 
 test('the 2025-12 pack renders at A4 with its charts and prints to an A4 PDF', { skip }, async () => {
   const page = await hw.browser.context.newPage();
+  // The partner's pack (exact counts, alerts and the patrol plan).
+  await page.setExtraHTTPHeaders(partnerHeaders(hw));
   await page.setViewportSize({ width: 794, height: 1123 });
   const errors = [];
   page.on('pageerror', (err) => errors.push(err.message));
@@ -88,6 +90,37 @@ test('the 2025-12 pack renders at A4 with its charts and prints to an A4 PDF', {
   const boxes = [...text.matchAll(/\/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]/g)].map((m) => [Number(m[1]), Number(m[2])]);
   assert.ok(boxes.length >= pages);
   for (const [w, h] of boxes) assert.ok(Math.abs(w - 595.92) < 2 && Math.abs(h - 842.88) < 2, `page ${w} × ${h} pt`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the public 2025-12 pack shows the cube\'s counts and leaves partner sections to partners', { skip }, async () => {
+  const page = await hw.browser.context.newPage();
+  await page.setViewportSize({ width: 794, height: 1123 });
+  const errors = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  const url = new URL('/api/report?period=2025-12&area=bcp', hw.server.url);
+  const response = await page.goto(url.href, { waitUntil: 'load' });
+  assert.equal(response.status(), 200);
+  const pack = await page.evaluate(() => ({
+    text: document.body.textContent,
+    hexagons: document.querySelectorAll('#hotspot-map svg path').length,
+    charts: document.querySelectorAll('figure.chart svg').length,
+    kpiTables: document.querySelectorAll('table.kpi').length,
+    pai: document.getElementById('pai'),
+    lsoaTables: document.querySelectorAll('#where table.areas').length,
+  }));
+  assert.match(pack.text, /public version/);
+  assert.match(pack.text, /LSOA tables need a partner token/);
+  assert.match(pack.text, /Alerts are shown to partners/);
+  assert.match(pack.text, /patrol plan and its PAI are shown to partners/);
+  assert.doesNotMatch(pack.text, /Flag: /);
+  assert.equal(pack.pai, null, 'no PAI for the public');
+  assert.equal(pack.lsoaTables, 1, 'the wards table alone');
+  assert.equal(pack.kpiTables, 3);
+  assert.ok(pack.charts >= 15, `${pack.charts} charts`);
+  assert.ok(pack.hexagons > 10, `${pack.hexagons} paths on the public hot spot map (bins only)`);
+  await screenshot(page, 'report-pack-public');
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -66,7 +66,8 @@ pub use patrol_out::{busiest_hours, patrol_csv, patrol_geojson, patrol_sheet_htm
 pub use raster_out::{RasterError, write_density_geotiff};
 pub use report_html::{PACK_CSS, PackStyle, pack_html, pack_json, pack_tables};
 pub use report_pack::{
-    AreaChange, HotSpots, Pack, PackAlert, PackError, PackOptions, PatrolSection, Transition, build_pack,
+    AreaChange, HotSpots, NOT_FIXED, Pack, PackAlert, PackError, PackOptions, PatrolSection, Transition,
+    WITHHELD, build_pack,
 };
 pub use stats_out::{class_counts, ranked_cells, stat_properties, stats_csv, stats_geojson};
 pub use store::{BUSY_TIMEOUT, SCHEMA_VERSION, Store, StoreError, StoreSummary};

@@ -4,12 +4,12 @@
 use std::fmt::Write as _;
 
 use h3o::CellIndex;
-use hexwatch_core::report::{Comparison, KpiRow, Measure, Window, rolling_mean};
+use hexwatch_core::report::{Comparison, KpiRow, Measure, Window};
 use hexwatch_core::stats::Pattern;
 use plotters::prelude::*;
 
 use crate::bng::BngProjector;
-use crate::report_pack::{AreaChange, Pack};
+use crate::report_pack::{AreaChange, NOT_FIXED, Pack};
 
 /// The pack's style sheet: screen and A4 print (inlined by [`PackStyle::Inline`], served
 /// by the server as `/api/report/style.css` for [`PackStyle::Linked`]).
@@ -58,6 +58,11 @@ fn pct(change: Option<f64>) -> String {
     change.map_or_else(|| "new (none before)".to_owned(), |c| format!("{c:+.1} %"))
 }
 
+/// Why a comparison is not shown: a period that is not fixed, or a withheld count.
+const fn hidden(current: u64, earlier: u64) -> &'static str {
+    if current == NOT_FIXED || earlier == NOT_FIXED { "not published" } else { "withheld" }
+}
+
 /// The judgement of a comparison in words (HTML), honest about missing data.
 fn verdict(pack: &Pack, current: u64, c: &Comparison) -> String {
     let alpha = pack.options.fdr_q;
@@ -66,7 +71,7 @@ fn verdict(pack: &Pack, current: u64, c: &Comparison) -> String {
             format!("<span class=\"nodata\">no data for {}</span>", range.label())
         }
         Comparison::Compared { count, .. } if !pack.visible(current) || !pack.visible(*count) => {
-            "withheld".to_owned()
+            hidden(current, *count).to_owned()
         }
         Comparison::Compared { count, .. } if c.significant(alpha) && current > *count => {
             "<span class=\"up\">significant rise</span>".to_owned()
@@ -84,10 +89,10 @@ fn comparison_cells(pack: &Pack, current: u64, c: &Comparison) -> String {
         Comparison::NoData { .. } => {
             format!("<td class=\"n\">–</td><td>–</td><td>–</td><td>{}</td>", verdict(pack, current, c))
         }
-        Comparison::Compared { count, .. } if !pack.visible(current) || !pack.visible(*count) => format!(
-            "<td class=\"n\">{}</td><td>withheld</td><td>withheld</td><td>withheld</td>",
-            pack.shown(*count)
-        ),
+        Comparison::Compared { count, .. } if !pack.visible(current) || !pack.visible(*count) => {
+            let why = hidden(current, *count);
+            format!("<td class=\"n\">{}</td><td>{why}</td><td>{why}</td><td>{why}</td>", pack.shown(*count))
+        }
         Comparison::Compared { count, change_pct, test, q_value, .. } => format!(
             "<td class=\"n\">{count}</td><td class=\"n\">{}</td><td class=\"n\">{} / {}</td><td>{}</td>",
             pct(*change_pct),
@@ -124,7 +129,7 @@ fn kpi_table(pack: &Pack, window: Window) -> String {
                         verdict(pack, r.count, c)
                     )
                 } else {
-                    format!("{}: withheld", pack.shown(*count))
+                    format!("{}: {}", pack.shown(*count), hidden(r.count, *count))
                 }
             }
         };
@@ -183,7 +188,7 @@ fn changes_list(pack: &Pack) -> String {
 /// A small line chart of a measure's monthly counts with its rolling 12-month mean.
 fn series_chart(pack: &Pack, title: &str, counts: &[u64]) -> Result<String, String> {
     let mut svg = String::new();
-    let rolling = rolling_mean(counts, 12);
+    let rolling = pack.rolling_mean(counts);
     let visible: Vec<(i32, f64)> = counts
         .iter()
         .enumerate()
@@ -219,8 +224,21 @@ fn series_chart(pack: &Pack, title: &str, counts: &[u64]) -> Result<String, Stri
             .map_err(|e| e.to_string())?;
         let blue = RGBColor(33, 102, 172);
         let orange = RGBColor(230, 97, 1);
+        // One line per run of consecutive visible months: a withheld month is a gap.
+        let mut runs: Vec<Vec<(i32, f64)>> = Vec::new();
+        for &p in &visible {
+            match runs.last_mut() {
+                Some(run) if run.last().is_some_and(|q| q.0 + 1 == p.0) => run.push(p),
+                _ => runs.push(vec![p]),
+            }
+        }
+        for run in runs.iter().skip(1) {
+            chart
+                .draw_series(LineSeries::new(run.clone(), blue.stroke_width(2)))
+                .map_err(|e| e.to_string())?;
+        }
         chart
-            .draw_series(LineSeries::new(visible.clone(), blue.stroke_width(2)))
+            .draw_series(LineSeries::new(runs.first().cloned().unwrap_or_default(), blue.stroke_width(2)))
             .map_err(|e| e.to_string())?
             .label("monthly count")
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], blue.stroke_width(2)));
@@ -348,8 +366,7 @@ fn hot_spot_map(pack: &Pack) -> String {
     let Some(frame) = Frame::fit(&pack.outlines, 700.0, 520.0) else { return String::new() };
     let projector = BngProjector::new();
     let mut s = frame.open("Map of the Gi* hot and cold spots of the month");
-    for ((cell, bin), _) in pack.hot_spots.cells.iter().zip(&pack.hot_spots.bins).zip(&pack.hot_spots.counts)
-    {
+    for (cell, bin) in pack.hot_spots.cells.iter().zip(&pack.hot_spots.bins) {
         let Some((_, colour, _)) = GI_COLOURS.iter().find(|(b, _, _)| b == bin) else { continue };
         let _ = write!(
             s,
@@ -536,7 +553,14 @@ pub fn pack_html(pack: &Pack, style: PackStyle<'_>) -> Result<String, String> {
         esc(&pack.filters),
         if o.role == hexwatch_core::Role::Public { "public" } else { "partner" },
         o.role.as_str(),
-        if o.policy.min_count == 0 {
+        if pack.is_public() {
+            format!(
+                "every count from the public cube: counts below {} are withheld, and further counts wherever a total \
+                 and its other parts would give one away; fixed periods only (calendar months, quarters, years); \
+                 p-values only where both counts are published, with Benjamini–Hochberg q over those tests alone",
+                o.policy.min_count
+            )
+        } else if o.policy.min_count == 0 {
             "no count is withheld".to_owned()
         } else {
             format!("counts below {} are withheld", o.policy.min_count)
@@ -550,7 +574,11 @@ pub fn pack_html(pack: &Pack, style: PackStyle<'_>) -> Result<String, String> {
          two Poisson rates (Krishnamoorthy and Thomson 2004; two-sided, equal exposures in months), with \
          Benjamini–Hochberg FDR q ≤ {} across the {} comparisons of the KPI tables; a percentage alone is not evidence of change.</p>{}</section>",
         o.fdr_q,
-        pack.kpis.iter().flat_map(|r| [&r.previous, &r.year_earlier]).filter(|c| c.count().is_some()).count(),
+        pack.kpis
+            .iter()
+            .flat_map(|r| [&r.previous, &r.year_earlier].map(|c| (r.count, c)))
+            .filter(|(n, c)| c.count().is_some_and(|m| pack.visible(*n) && pack.visible(m)))
+            .count(),
         changes_list(pack)
     );
 
@@ -576,19 +604,31 @@ pub fn pack_html(pack: &Pack, style: PackStyle<'_>) -> Result<String, String> {
         let counts = pack.series_to_period(*m);
         let chart = series_chart(pack, name, counts)?;
         let last = counts.last().copied().unwrap_or(0);
-        let mean = rolling_mean(counts, 12).last().copied().flatten();
+        let mean = pack.rolling_mean(counts).last().copied().flatten();
         let _ = write!(
             s,
             "<figure class=\"chart\">{chart}<figcaption>{}: {} in {}; rolling 12-month mean {} (data version {}, area {}).</figcaption></figure>",
             esc(name),
             pack.shown(last),
             pack.series.month(counts.len().saturating_sub(1)),
-            mean.map_or_else(|| "needs twelve months of data".to_owned(), |v| format!("{v:.1}")),
+            mean.map_or_else(
+                || {
+                    if counts.len() >= 12 {
+                        "not published (a month of the twelve is withheld)"
+                    } else {
+                        "needs twelve months of data"
+                    }
+                    .to_owned()
+                },
+                |v| format!("{v:.1}")
+            ),
             pack.data_version,
             esc(&o.area_label)
         );
     }
-    if pack.flag_names.is_empty() {
+    if pack.is_public() {
+        s.push_str("<p class=\"nodata\">Flags (e.g. knife crime, domestic abuse) are shown to partners.</p>");
+    } else if pack.flag_names.is_empty() {
         s.push_str("<p class=\"nodata\">No flagged data in the store: knife-crime and domestic-abuse flags come from partner data (police.uk has none).</p>");
     }
     s.push_str("</div></section>");
@@ -601,20 +641,35 @@ pub fn pack_html(pack: &Pack, style: PackStyle<'_>) -> Result<String, String> {
         o.top_areas
     );
     s.push_str(&area_table(pack, "Top wards", &pack.wards));
-    s.push_str(&area_table(pack, "Top LSOAs (2021)", &pack.lsoas));
+    if pack.is_public() {
+        s.push_str(
+            "<h3>Top LSOAs (2021)</h3><p class=\"nodata\" id=\"lsoas-partner\">LSOA tables need a partner token: \
+             the public version shows the study area and wards.</p>",
+        );
+    } else {
+        s.push_str(&area_table(pack, "Top LSOAs (2021)", &pack.lsoas));
+    }
     let hot = pack.hot_spots.bins.iter().filter(|b| **b > 0).count();
     let cold = pack.hot_spots.bins.iter().filter(|b| **b < 0).count();
     let _ = write!(
         s,
         "<div class=\"maps\"><figure class=\"map\" id=\"hotspot-map\">{}<figcaption>Significant hot and cold spots of {}: Getis-Ord Gi* on H3 \
          resolution {} cells ({} cells, {:.1} km², empty cells included), neighbourhood k = {} ring with the cell itself, \
-         Esri bins with Benjamini–Hochberg FDR; {hot} hot and {cold} cold cells. {caption}.</figcaption></figure>",
+         Esri bins with Benjamini–Hochberg FDR; {hot} hot and {cold} cold cells.{} {caption}.</figcaption></figure>",
         hot_spot_map(pack),
         o.period,
         u8::from(o.resolution),
         pack.hot_spots.cells.len(),
         pack.study_km2,
-        o.gi_k
+        o.gi_k,
+        if pack.is_public() {
+            format!(
+                " Public version: the bins alone, computed with every withheld cell count entered as {}/2; no cell counts, z or p.",
+                o.policy.min_count
+            )
+        } else {
+            String::new()
+        }
     );
     match &pack.density {
         Some((grid, bw)) => {
@@ -622,12 +677,20 @@ pub fn pack_html(pack: &Pack, style: PackStyle<'_>) -> Result<String, String> {
                 s,
                 "<figure class=\"map\" id=\"density-map\">{}<figcaption>Kernel density of {}, incidents per km² per month: quartic kernel, \
                  bandwidth {:.0} m ({}), {:.0} m cells (binned), classes at the 50th, 75th, 90th and 97.5th percentiles of the \
-                 positive cells; ward outlines. {caption}.</figcaption></figure>",
+                 positive cells; ward outlines.{} {caption}.</figcaption></figure>",
                 density_map(pack),
                 o.period,
                 grid.bandwidth_m,
                 esc(bw.rule.describe()),
-                grid.spec.cell_size_m
+                grid.spec.cell_size_m,
+                if pack.is_public() {
+                    format!(
+                        " Public version: cells whose kernel disc holds fewer than {} incidents are left blank.",
+                        o.policy.min_count
+                    )
+                } else {
+                    String::new()
+                }
             );
         }
         None => s.push_str(
@@ -637,6 +700,9 @@ pub fn pack_html(pack: &Pack, style: PackStyle<'_>) -> Result<String, String> {
     s.push_str("</div>");
     s.push_str("<h3>Emerging hot spot transitions since last period</h3>");
     match &pack.transitions {
+        None if pack.is_public() => {
+            s.push_str("<p class=\"nodata\">Emerging hot spot transitions are shown to partners.</p>")
+        }
         None => s.push_str(
             "<p class=\"nodata\">The period is the data's first month: no earlier analysis to compare.</p>",
         ),
@@ -668,108 +734,116 @@ pub fn pack_html(pack: &Pack, style: PackStyle<'_>) -> Result<String, String> {
     }
     s.push_str("</section>");
 
-    // Alerts.
-    let settings = &o.alert_settings;
-    let new = pack.alerts.iter().filter(|a| a.new).count();
-    let raised = pack.alerts.iter().filter(|a| a.period == o.period.to_string()).count();
-    let _ = write!(
-        s,
-        "<section id=\"alerts\"><h2>Alerts</h2><p class=\"caption\">Alerts of {}: {} new (first raised this period), {} continuing \
-         from earlier months, and {} raised earlier and still open in the store. Exact conditional Poisson test of the month against \
-         the {} before (Benjamini–Hochberg q ≤ {} per family) per H3 res {} cell for {} and per ward × category, and cells turning \
-         into new, consecutive or intensifying emerging hot spots; status as recorded (acknowledge or close alerts in the map). {caption}.</p>",
-        o.period,
-        new,
-        raised - new,
-        pack.alerts.len() - raised,
-        settings.params.baseline_periods,
-        settings.params.fdr_q,
-        u8::from(settings.resolution),
-        settings.cell_categories.join(" and "),
-    );
-    if pack.alerts.is_empty() {
-        s.push_str("<p>No alerts this period and none open.</p>");
-    } else {
+    if pack.is_public() {
         s.push_str(
-            "<table class=\"alerts\"><thead><tr><th>Raised</th><th>Status</th><th>Unit</th><th>Category</th><th class=\"n\">Observed</th>\
-             <th class=\"n\">Expected</th><th class=\"n\">q</th><th>First raised</th></tr></thead><tbody>",
+            "<section id=\"alerts\"><h2>Alerts</h2><p class=\"nodata\">Alerts are shown to partners.</p></section>\
+             <section id=\"patrol\"><h2>Patrol plan</h2><p class=\"nodata\">The patrol plan and its PAI are shown to \
+             partners.</p></section>",
         );
-        for a in &pack.alerts {
-            let unit = if a.kind == "ward" {
-                pack.ward_names
-                    .iter()
-                    .find(|(c, _)| *c == a.unit)
-                    .map_or_else(|| format!("ward {}", a.unit), |(c, n)| format!("ward {n} ({c})"))
-            } else {
-                format!("cell {}", a.unit)
-            };
-            let status = match &a.note {
-                Some(note) => format!("{} ({})", esc(&a.status), esc(note)),
-                None => esc(&a.status),
-            };
+    } else {
+        // Alerts.
+        let settings = &o.alert_settings;
+        let new = pack.alerts.iter().filter(|a| a.new).count();
+        let raised = pack.alerts.iter().filter(|a| a.period == o.period.to_string()).count();
+        let _ = write!(
+            s,
+            "<section id=\"alerts\"><h2>Alerts</h2><p class=\"caption\">Alerts of {}: {} new (first raised this period), {} continuing \
+             from earlier months, and {} raised earlier and still open in the store. Exact conditional Poisson test of the month against \
+             the {} before (Benjamini–Hochberg q ≤ {} per family) per H3 res {} cell for {} and per ward × category, and cells turning \
+             into new, consecutive or intensifying emerging hot spots; status as recorded (acknowledge or close alerts in the map). {caption}.</p>",
+            o.period,
+            new,
+            raised - new,
+            pack.alerts.len() - raised,
+            settings.params.baseline_periods,
+            settings.params.fdr_q,
+            u8::from(settings.resolution),
+            settings.cell_categories.join(" and "),
+        );
+        if pack.alerts.is_empty() {
+            s.push_str("<p>No alerts this period and none open.</p>");
+        } else {
+            s.push_str(
+                "<table class=\"alerts\"><thead><tr><th>Raised</th><th>Status</th><th>Unit</th><th>Category</th><th class=\"n\">Observed</th>\
+                 <th class=\"n\">Expected</th><th class=\"n\">q</th><th>First raised</th></tr></thead><tbody>",
+            );
+            for a in &pack.alerts {
+                let unit = if a.kind == "ward" {
+                    pack.ward_names
+                        .iter()
+                        .find(|(c, _)| *c == a.unit)
+                        .map_or_else(|| format!("ward {}", a.unit), |(c, n)| format!("ward {n} ({c})"))
+                } else {
+                    format!("cell {}", a.unit)
+                };
+                let status = match &a.note {
+                    Some(note) => format!("{} ({})", esc(&a.status), esc(note)),
+                    None => esc(&a.status),
+                };
+                let _ = write!(
+                    s,
+                    "<tr><td>{}</td><td>{status}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{:.1}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+                    if a.new { "new".to_owned() } else { esc(&a.period) },
+                    esc(&unit),
+                    esc(&a.category),
+                    pack.shown(u64::from(a.observed)),
+                    a.expected,
+                    a.q_value.map_or_else(|| "–".to_owned(), fmt_p),
+                    esc(&a.first_raised)
+                );
+            }
+            s.push_str("</tbody></table>");
+        }
+        s.push_str("</section>");
+
+        // Patrol.
+        let p = &pack.patrol;
+        let _ = write!(
+            s,
+            "<section id=\"patrol\"><h2>Patrol plan</h2><p class=\"caption\">The current plan: {} non-overlapping patrol areas \
+             (H3 res {} cell and its 1-ring), greedy on the incidents of {} ({}). {caption}.</p>",
+            o.patrol_areas,
+            u8::from(o.resolution),
+            p.current_training.label(),
+            esc(&p.current.guarantee)
+        );
+        s.push_str(
+            "<table class=\"patrol\"><thead><tr><th class=\"n\">Area</th><th>Centre cell</th><th class=\"n\">km²</th>\
+             <th class=\"n\">Incidents</th><th class=\"n\">Share</th></tr></thead><tbody>",
+        );
+        for a in &p.current.areas {
             let _ = write!(
                 s,
-                "<tr><td>{}</td><td>{status}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{:.1}</td><td class=\"n\">{}</td><td>{}</td></tr>",
-                if a.new { "new".to_owned() } else { esc(&a.period) },
-                esc(&unit),
-                esc(&a.category),
-                pack.shown(u64::from(a.observed)),
-                a.expected,
-                a.q_value.map_or_else(|| "–".to_owned(), fmt_p),
-                esc(&a.first_raised)
+                "<tr><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{:.3}</td><td class=\"n\">{}</td><td class=\"n\">{:.1} %</td></tr>",
+                a.rank,
+                a.centre,
+                a.area_km2,
+                pack.shown(a.incidents),
+                100.0 * a.share_of_incidents
             );
         }
         s.push_str("</tbody></table>");
-    }
-    s.push_str("</section>");
-
-    // Patrol.
-    let p = &pack.patrol;
-    let _ = write!(
-        s,
-        "<section id=\"patrol\"><h2>Patrol plan</h2><p class=\"caption\">The current plan: {} non-overlapping patrol areas \
-         (H3 res {} cell and its 1-ring), greedy on the incidents of {} ({}). {caption}.</p>",
-        o.patrol_areas,
-        u8::from(o.resolution),
-        p.current_training.label(),
-        esc(&p.current.guarantee)
-    );
-    s.push_str(
-        "<table class=\"patrol\"><thead><tr><th class=\"n\">Area</th><th>Centre cell</th><th class=\"n\">km²</th>\
-         <th class=\"n\">Incidents</th><th class=\"n\">Share</th></tr></thead><tbody>",
-    );
-    for a in &p.current.areas {
-        let _ = write!(
-            s,
-            "<tr><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{:.3}</td><td class=\"n\">{}</td><td class=\"n\">{:.1} %</td></tr>",
-            a.rank,
-            a.centre,
-            a.area_km2,
-            pack.shown(a.incidents),
-            100.0 * a.share_of_incidents
-        );
-    }
-    s.push_str("</tbody></table>");
-    match (&p.last_training, p.last_hits, p.last_area_km2) {
-        (Some(t), Some((n, total)), Some(a)) => {
-            let _ = write!(
-                s,
-                "<p id=\"pai\">Last period's plan (made from {}) held {} of the {} incidents of {} in the study area on {:.3} km² of {:.1} km²: \
-                 PAI = (n/N)/(a/A) = <b>{}</b> (Chainey, Tompson and Uhlig 2008; above 1 means the areas caught more than their share).</p>",
-                t.label(),
-                pack.shown(n),
-                pack.shown(total),
-                o.period,
-                a,
-                pack.study_km2,
-                p.last_pai.map_or_else(|| "undefined (no incidents)".to_owned(), |v| format!("{v:.2}"))
-            );
+        match (&p.last_training, p.last_hits, p.last_area_km2) {
+            (Some(t), Some((n, total)), Some(a)) => {
+                let _ = write!(
+                    s,
+                    "<p id=\"pai\">Last period's plan (made from {}) held {} of the {} incidents of {} in the study area on {:.3} km² of {:.1} km²: \
+                     PAI = (n/N)/(a/A) = <b>{}</b> (Chainey, Tompson and Uhlig 2008; above 1 means the areas caught more than their share).</p>",
+                    t.label(),
+                    pack.shown(n),
+                    pack.shown(total),
+                    o.period,
+                    a,
+                    pack.study_km2,
+                    p.last_pai.map_or_else(|| "undefined (no incidents)".to_owned(), |v| format!("{v:.2}"))
+                );
+            }
+            _ => s.push_str(
+                "<p class=\"nodata\">No plan for last period: the period is the data's first month.</p>",
+            ),
         }
-        _ => s.push_str(
-            "<p class=\"nodata\">No plan for last period: the period is the data's first month.</p>",
-        ),
+        s.push_str("</section>");
     }
-    s.push_str("</section>");
 
     let _ = write!(
         s,
@@ -797,7 +871,9 @@ pub fn pack_html(pack: &Pack, style: PackStyle<'_>) -> Result<String, String> {
 
 /// The pack's tables as CSV files `(name, contents)`: `kpis.csv`, `series.csv`, `wards.csv`,
 /// `lsoas.csv`, `hotspots.csv`, `transitions.csv`, `alerts.csv`, `patrol.csv`. Every row
-/// starts with `data_version`, `period` and `area`; withheld counts read `fewer than k`.
+/// starts with `data_version`, `period` and `area`. In the public version a withheld count
+/// reads `withheld`, a count over a period that is not fixed `not published (not a fixed
+/// period)`, and the tests beside either `withheld` or `not published`.
 ///
 /// # Errors
 /// A CSV error from the writer.
@@ -822,13 +898,8 @@ pub fn pack_tables(pack: &Pack) -> Result<Vec<(&'static str, String)>, csv::Erro
                 vec![range.label(), "no data".into(), String::new(), String::new(), String::new()]
             }
             Comparison::Compared { count, .. } if !pack.visible(current) || !pack.visible(*count) => {
-                vec![
-                    c.range().label(),
-                    pack.shown(*count),
-                    "withheld".into(),
-                    "withheld".into(),
-                    "withheld".into(),
-                ]
+                let why = hidden(current, *count);
+                vec![c.range().label(), pack.shown(*count), why.into(), why.into(), why.into()]
             }
             Comparison::Compared { range, count, change_pct, test, q_value } => vec![
                 range.label(),
@@ -876,7 +947,7 @@ pub fn pack_tables(pack: &Pack) -> Result<Vec<(&'static str, String)>, csv::Erro
     let mut series_rows = Vec::new();
     for (m, name) in &pack.measures() {
         let counts = pack.series_to_period(*m);
-        for (i, (n, mean)) in counts.iter().zip(rolling_mean(counts, 12)).enumerate() {
+        for (i, (n, mean)) in counts.iter().zip(pack.rolling_mean(counts)).enumerate() {
             series_rows.push(vec![name.clone(), pack.series.month(i).to_string(), pack.shown(*n), opt(mean)]);
         }
     }
@@ -905,12 +976,13 @@ pub fn pack_tables(pack: &Pack) -> Result<Vec<(&'static str, String)>, csv::Erro
             .cells
             .iter()
             .zip(&pack.hot_spots.bins)
-            .zip(&pack.hot_spots.counts)
-            .filter(|((_, b), _)| **b != 0)
-            .map(|((c, b), n)| {
+            .enumerate()
+            .filter(|(_, (_, b))| **b != 0)
+            .map(|(i, (c, b))| {
+                // The public version has no cell counts (the bins alone): an empty field.
                 #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "whole counts")]
-                let n = *n as u64;
-                vec![c.to_string(), pack.shown(n), b.to_string()]
+                let n = pack.hot_spots.counts.get(i).map_or_else(String::new, |n| pack.shown(*n as u64));
+                vec![c.to_string(), n, b.to_string()]
             })
             .collect(),
     )?;
@@ -1045,7 +1117,8 @@ pub fn pack_json(pack: &Pack) -> serde_json::Value {
             json!({
                 "measure": measure, "label": r.label, "window": r.window.as_str(),
                 "from": r.range.from.to_string(), "to": r.range.to.to_string(),
-                "count": count(r.count), "withheld": !pack.visible(r.count),
+                "count": count(r.count), "withheld": !pack.visible(r.count) && r.count != NOT_FIXED,
+                "not_fixed_period": r.count == NOT_FIXED,
                 "previous": comparison(r.count, &r.previous), "year_earlier": comparison(r.count, &r.year_earlier),
             })
         })

@@ -4,25 +4,31 @@
 //! wards and LSOAs with their change on the month before, the Gi* hot spots and the kernel
 //! density of the month, the emerging hot spot transitions since the month before, the
 //! period's alerts, and the patrol plan with last period's PAI. [`crate::pack_html`] renders
-//! it as one self-contained page and [`crate::pack_tables`] as CSV tables. Every count goes
-//! through the [`DisclosurePolicy`] for the pack's [`Role`].
+//! it as one self-contained page and [`crate::pack_tables`] as CSV tables. The public
+//! version ([`Role::Public`]) takes every count from the [`PublicCube`] (fixed periods,
+//! primary and complementary suppression): a withheld count is [`WITHHELD`], one over a
+//! period that is not fixed [`NOT_FIXED`], tests are made on published pairs only, and the
+//! partner-only sections (flags, LSOAs, transitions, alerts, patrol) are left empty.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use h3o::{CellIndex, Resolution};
 use hexwatch_core::alerts::Unit;
 use hexwatch_core::evaluation::pai;
 use hexwatch_core::kde::{
-    Bandwidth, DensityGrid, GridSpec, Kernel, arcgis_bandwidth, kde_binned, kde_points,
+    Bandwidth, DensityGrid, GridSpec, Kernel, KernelSum, arcgis_bandwidth, kde_binned, kde_points,
 };
 use hexwatch_core::patrol::{PatchShape, PatrolParams, PatrolPlan, Weighting, plan_patrols};
-use hexwatch_core::report::{KpiRow, MonthRange, MonthlySeries, kpis};
+use hexwatch_core::report::{Comparison, KpiRow, Measure, MonthRange, MonthlySeries, kpis, rolling_mean};
 use hexwatch_core::stats::{
     EmergingParams, Method, Neighbours, Pattern, RateAlternative, StatOptions, StudyArea, analyse,
     bh_adjusted, emerging_hot_spots, poisson_means_test,
 };
 use hexwatch_core::{
-    AreaFilter, AreaId, AreaSets, DisclosurePolicy, Filter, IncidentTable, Role, YearMonth, aggregate_cells,
+    AreaFilter, AreaId, AreaSets, DisclosurePolicy, Filter, IncidentTable, Period, PublicArea, PublicCount,
+    PublicCube, Role, YearMonth, aggregate_cells, category_groups, group_of, mask_sparse_density,
+    public_gi_bins,
 };
 
 use crate::alerting::{AlertSettings, StoredAlert, compute_alerts};
@@ -60,6 +66,9 @@ pub struct PackOptions {
     /// The alerts recorded in the store ([`crate::Store::alerts`]): their status and note, and
     /// earlier periods' alerts still open. Empty: the period's computed alerts alone.
     pub stored_alerts: Vec<StoredAlert>,
+    /// The public cube of the table under `policy` (the server's cached one); `None`: a
+    /// public pack builds its own.
+    pub public_cube: Option<Arc<PublicCube>>,
 }
 
 impl PackOptions {
@@ -81,9 +90,18 @@ impl PackOptions {
             top_areas: 10,
             alert_settings: AlertSettings::default(),
             stored_alerts: Vec::new(),
+            public_cube: None,
         }
     }
 }
+
+/// The marker of a count the public cube withholds (in the public version's counts).
+pub const WITHHELD: u64 = u64::MAX;
+
+/// The marker of a count over a period that is not a calendar month, quarter or year (the
+/// public version publishes fixed periods only: a year to date of January–November minus
+/// one of January–October would give November away).
+pub const NOT_FIXED: u64 = u64::MAX - 1;
 
 /// One ward or LSOA: its month against the month before.
 #[derive(Debug, Clone, PartialEq)]
@@ -222,14 +240,37 @@ pub struct Pack {
 }
 
 impl Pack {
-    /// What a count shows for the pack's role: the number, or `fewer than k` when withheld.
+    /// What a count shows for the pack's role: the number, `withheld` ([`WITHHELD`], or a
+    /// count the primary rule withholds), or `not published (not a fixed period)`
+    /// ([`NOT_FIXED`]).
     #[must_use]
     pub fn shown(&self, count: u64) -> String {
-        let n = u32::try_from(count).unwrap_or(u32::MAX);
-        match self.options.policy.visible_count(self.options.role, n) {
-            Some(_) => count.to_string(),
-            None => format!("fewer than {}", self.options.policy.min_count),
+        match count {
+            NOT_FIXED => "not published (not a fixed period)".to_owned(),
+            _ if self.visible(count) => count.to_string(),
+            _ => "withheld".to_owned(),
         }
+    }
+
+    /// Whether this is the public version (counts from the public cube).
+    #[must_use]
+    pub fn is_public(&self) -> bool {
+        self.options.role == Role::Public
+    }
+
+    /// The rolling 12-month mean of monthly `counts` ([`rolling_mean`]), `None` wherever
+    /// a month of its window is not visible (a mean over a withheld month would give it
+    /// away).
+    #[must_use]
+    pub fn rolling_mean(&self, counts: &[u64]) -> Vec<Option<f64>> {
+        let published: Vec<u64> = counts.iter().map(|&n| if self.visible(n) { n } else { 0 }).collect();
+        let mut means = rolling_mean(&published, 12);
+        for (i, m) in means.iter_mut().enumerate() {
+            if i + 1 >= 12 && counts[i + 1 - 12..=i].iter().any(|n| !self.visible(*n)) {
+                *m = None;
+            }
+        }
+        means
     }
 
     /// The measures of the KPI table in its order (all crime, categories busiest first,
@@ -255,9 +296,13 @@ impl Pack {
         &counts[..end.min(counts.len())]
     }
 
-    /// Whether a count is visible to the pack's role.
+    /// Whether a count is visible to the pack's role: not a marker ([`WITHHELD`],
+    /// [`NOT_FIXED`]) and not withheld by the primary rule.
     #[must_use]
     pub fn visible(&self, count: u64) -> bool {
+        if count >= NOT_FIXED {
+            return false;
+        }
         let n = u32::try_from(count).unwrap_or(u32::MAX);
         self.options.policy.visible_count(self.options.role, n).is_some()
     }
@@ -290,6 +335,14 @@ pub enum PackError {
     /// A computation failed.
     #[error("{0}")]
     Compute(String),
+    /// The public version cannot be made of this selection.
+    #[error("{message}")]
+    Public {
+        /// The parameter at fault (`category`, `flag`, `area`, `hours`).
+        parameter: &'static str,
+        /// For the user.
+        message: String,
+    },
 }
 
 /// Incidents `filter` keeps per area of a membership column.
@@ -424,9 +477,18 @@ pub fn build_pack(
     table: &IncidentTable,
     areas: &AreaSets,
     data_version: u64,
-    options: PackOptions,
+    mut options: PackOptions,
 ) -> Result<Pack, PackError> {
     let wards = areas.wards.as_ref().ok_or(PackError::NoWards)?;
+    let public = match options.role {
+        Role::Public => {
+            let (group, area) = public_selection(table, &options.filter)?;
+            let sensitive = category_groups(table)[group].sensitive;
+            options.resolution = options.policy.public_resolution(options.resolution, sensitive);
+            Some((group, area))
+        }
+        _ => None,
+    };
     let filter = Filter { from: None, to: None, ..options.filter.clone() };
     let series = MonthlySeries::of(table, &filter).ok_or(PackError::Empty)?;
     let period = options.period;
@@ -586,7 +648,7 @@ pub fn build_pack(
         (None, None, None, None, None)
     };
 
-    Ok(Pack {
+    let mut pack = Pack {
         data_version,
         area_name,
         filters,
@@ -614,7 +676,202 @@ pub fn build_pack(
             last_pai,
         },
         options,
-    })
+    };
+    if let Some((group, area)) = public {
+        let cube = match &pack.options.public_cube {
+            Some(c) => Arc::clone(c),
+            None => Arc::new(PublicCube::build(table, pack.options.policy)),
+        };
+        // Hot spots: the bins alone, each withheld cell entered as k/2 (as the public map).
+        if !pack.hot_spots.bins.is_empty() {
+            let withheld: Vec<bool> = study
+                .cells()
+                .iter()
+                .map(|c| {
+                    cube.count(PublicArea::Cell(*c), group, Period::Month(period)) == PublicCount::Withheld
+                })
+                .collect();
+            let w = Neighbours::k_ring(&study, pack.options.gi_k, true);
+            pack.hot_spots.bins =
+                public_gi_bins(&pack.hot_spots.counts, &withheld, &w, pack.options.policy.min_count);
+        }
+        // Density: cells whose kernel support holds fewer than k incidents are NoData.
+        if let Some((grid, bandwidth)) = &mut pack.density {
+            let sum = KernelSum::new(&points, Kernel::Quartic, bandwidth.bandwidth_m, 1);
+            mask_sparse_density(grid, &sum, pack.options.policy.min_count);
+        }
+        make_public(&mut pack, &cube, group, area);
+    }
+    Ok(pack)
+}
+
+/// The public cube's category group and area of a public pack's selection.
+///
+/// # Errors
+/// [`PackError::Public`] naming `hours`/`weekdays`, `flag`, `category` (not a fixed group)
+/// or `area` (an LSOA or custom area), as the public map's routes.
+fn public_selection(table: &IncidentTable, filter: &Filter) -> Result<(usize, PublicArea), PackError> {
+    let refuse = |parameter: &'static str, why: &str| PackError::Public {
+        parameter,
+        message: format!(
+            "{parameter} needs a partner token (Authorization: Bearer <token>): {why}; the public pack shows \
+             fixed categories and periods"
+        ),
+    };
+    if filter.hours.is_some() {
+        return Err(refuse("hours", "hour-of-day counts are not published"));
+    }
+    if filter.weekdays.is_some() {
+        return Err(refuse("weekdays", "weekday counts are not published"));
+    }
+    if filter.flags.is_some() {
+        return Err(refuse("flag", "flagged incidents (e.g. domestic abuse) are not published by flag"));
+    }
+    let groups = category_groups(table);
+    let group = group_of(&groups, filter.categories.as_deref()).ok_or_else(|| {
+        let list: Vec<&str> = groups.iter().map(|g| g.slug.as_str()).collect();
+        PackError::Public {
+            parameter: "category",
+            message: format!(
+                "the public pack shows fixed category groups only: {}; other lists need a partner token",
+                list.join(", ")
+            ),
+        }
+    })?;
+    let area = match filter.area {
+        AreaFilter::All => PublicArea::All,
+        AreaFilter::AnyWard => PublicArea::Wards,
+        AreaFilter::Ward(id) => PublicArea::Ward(id.0),
+        _ => {
+            return Err(refuse(
+                "area",
+                "the public pack covers the study area (bcp), a ward or all incidents, not LSOAs or custom areas",
+            ));
+        }
+    };
+    Ok((group, area))
+}
+
+/// The fixed period of a KPI window ending at `range.to`: the month, the whole calendar
+/// quarter, the whole calendar year; `None` for a part of one.
+fn fixed_period(range: MonthRange) -> Option<Period> {
+    Period::of_range(range.from, range.to)
+}
+
+/// Turns a built pack into its public version: every count replaced by the public cube's
+/// answer ([`WITHHELD`] when withheld, [`NOT_FIXED`] over a period that is not fixed); the
+/// E-tests made again on published pairs only, with Benjamini–Hochberg over those alone;
+/// flags, LSOAs, emerging hot spot transitions, alerts and the patrol plan cleared (they
+/// are shown to partners); hot spot counts dropped (the bins stay).
+fn make_public(pack: &mut Pack, cube: &PublicCube, group: usize, area: PublicArea) {
+    let get = |g: usize, a: PublicArea, p: Option<Period>| -> u64 {
+        match p.map(|p| cube.count(a, g, p)) {
+            None => NOT_FIXED,
+            Some(PublicCount::Count(n)) => n,
+            Some(PublicCount::Withheld) => WITHHELD,
+        }
+    };
+    let group_of_measure = |m: Measure| match m {
+        Measure::Category(c) => c + 1,
+        _ => group,
+    };
+    let test = |current: u64, earlier: u64, months: u32| -> Option<hexwatch_core::stats::PoissonMeansTest> {
+        let published = |n: u64| n < NOT_FIXED;
+        (published(current) && published(earlier)).then(|| {
+            let m = f64::from(months);
+            poisson_means_test(current, m, earlier, m, 0.0, RateAlternative::TwoSided)
+                .unwrap_or(hexwatch_core::stats::PoissonMeansTest { statistic: 0.0, p_value: 1.0 })
+        })
+    };
+    // KPIs: all crime and the categories; no flags.
+    pack.kpis.retain(|r| !matches!(r.measure, Measure::Flag(_)));
+    for r in &mut pack.kpis {
+        let g = group_of_measure(r.measure);
+        let fixed = fixed_period(r.range);
+        r.count = get(g, area, fixed);
+        let current = r.count;
+        for c in [&mut r.previous, &mut r.year_earlier] {
+            let Comparison::Compared { range, .. } = *c else { continue };
+            // The comparison's own months (the month, quarter or year before, or a year
+            // earlier), published only when the window itself is a fixed period.
+            let count = if fixed.is_some() { get(g, area, fixed_period(range)) } else { NOT_FIXED };
+            *c = match test(current, count, range.months()) {
+                Some(t) => {
+                    #[expect(clippy::cast_precision_loss, reason = "counts are far below 2^52")]
+                    let change_pct =
+                        (count > 0).then(|| 100.0 * (current as f64 - count as f64) / count as f64);
+                    Comparison::Compared { range, count, change_pct, test: t, q_value: f64::NAN }
+                }
+                None => Comparison::Compared {
+                    range,
+                    count,
+                    change_pct: None,
+                    test: hexwatch_core::stats::PoissonMeansTest { statistic: f64::NAN, p_value: f64::NAN },
+                    q_value: f64::NAN,
+                },
+            };
+        }
+    }
+    // Benjamini–Hochberg over the published tests alone (NaN p-values are left out).
+    let p: Vec<f64> = pack
+        .kpis
+        .iter()
+        .flat_map(|r| [&r.previous, &r.year_earlier])
+        .map(|c| match c {
+            Comparison::Compared { test, .. } => test.p_value,
+            Comparison::NoData { .. } => f64::NAN,
+        })
+        .collect();
+    let mut q = bh_adjusted(&p).into_iter();
+    for r in &mut pack.kpis {
+        for c in [&mut r.previous, &mut r.year_earlier] {
+            let next = q.next().unwrap_or(f64::NAN);
+            if let Comparison::Compared { q_value, .. } = c {
+                *q_value = next;
+            }
+        }
+    }
+    // Monthly series from the cube's months.
+    let span = pack.series.span;
+    let months: Vec<YearMonth> =
+        (0..span.months()).map(|i| span.from.add_months(i32::try_from(i).unwrap_or(0))).collect();
+    pack.series.all = months.iter().map(|m| get(group, area, Some(Period::Month(*m)))).collect();
+    for (c, row) in pack.series.by_category.iter_mut().enumerate() {
+        *row = months.iter().map(|m| get(c + 1, area, Some(Period::Month(*m)))).collect();
+    }
+    pack.series.by_flag.clear();
+    pack.flag_names.clear();
+    // Wards from the cube; LSOAs shown to partners.
+    let period = pack.options.period;
+    let year = (period.month() == 12).then(|| Period::Year(period.year()));
+    for r in &mut pack.wards {
+        let Some(i) =
+            pack.ward_names.iter().position(|(c, _)| *c == r.code).and_then(|i| u16::try_from(i).ok())
+        else {
+            // Not a ward of the set (cannot happen): nothing of it is published.
+            (r.count, r.year_to_date, r.p_value) = (WITHHELD, WITHHELD, None);
+            r.previous = r.previous.map(|_| WITHHELD);
+            continue;
+        };
+        let ward = PublicArea::Ward(i);
+        r.count = get(group, ward, Some(Period::Month(period)));
+        r.previous = r.previous.map(|_| get(group, ward, Some(Period::Month(period.add_months(-1)))));
+        r.year_to_date = get(group, ward, year);
+        r.p_value = r.previous.and_then(|p| test(r.count, p, 1)).map(|t| t.p_value);
+    }
+    let p: Vec<f64> = pack.wards.iter().map(|r| r.p_value.unwrap_or(f64::NAN)).collect();
+    for (r, q) in pack.wards.iter_mut().zip(bh_adjusted(&p)) {
+        r.q_value = (!q.is_nan()).then_some(q);
+    }
+    let order = |n: u64| if n < NOT_FIXED { Some(n) } else { None };
+    pack.wards.sort_by(|a, b| order(b.count).cmp(&order(a.count)).then(a.code.cmp(&b.code)));
+    pack.lsoas.clear();
+    pack.hot_spots.counts.clear();
+    pack.transitions = None;
+    pack.alerts.clear();
+    let p = &mut pack.patrol;
+    p.current.areas.clear();
+    (p.last, p.last_training, p.last_hits, p.last_area_km2, p.last_pai) = (None, None, None, None, None);
 }
 
 /// The British National Grid polygons of what an area filter selects (every ward for

@@ -40,7 +40,8 @@ pub(crate) struct ReportArgs {
     /// Point-in-polygon tolerance for the LSOAs, metres (only for incidents without an LSOA code).
     #[arg(long, default_value_t = hexwatch_server::DEFAULT_LSOA_TOLERANCE_M)]
     lsoa_tolerance_m: f64,
-    /// Who the pack is for: `partner` (exact counts) or `public` (the disclosure rule applies).
+    /// Who the pack is for: `partner` (exact counts) or `public` (only what the public cube
+    /// publishes; partner-only sections omitted; `--res` capped at the public resolution).
     #[arg(long, default_value = "partner", value_parser = ["partner", "public"])]
     role: String,
     /// H3 resolution of the hot spot, transition and patrol cells (5–12).
@@ -116,7 +117,12 @@ pub(crate) fn run(store_path: &Path, args: &ReportArgs) -> anyhow::Result<ExitCo
     options.top_areas = args.top;
     // Statuses and notes of the alerts the server (or `hexwatch alerts --record`) recorded.
     options.stored_alerts = store.alerts(None, None, None)?;
-    let pack = build_pack(&table, &areas, data_version, options).context("--period")?;
+    let pack = build_pack(&table, &areas, data_version, options).map_err(|e| match e {
+        hexwatch_io::PackError::Public { parameter, message } => {
+            anyhow::anyhow!("--{parameter} (with --role public): {message}")
+        }
+        other => anyhow::Error::new(other).context("--period"),
+    })?;
     let html =
         pack_html(&pack, PackStyle::Inline).map_err(anyhow::Error::msg).context("drawing the charts")?;
     std::fs::write(&args.out, &html).with_context(|| format!("writing {}", args.out.display()))?;

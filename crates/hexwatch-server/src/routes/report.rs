@@ -5,11 +5,12 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use h3o::Resolution;
-use hexwatch_core::{AreaFilter, YearMonth};
+use hexwatch_core::{AreaFilter, Role, YearMonth};
 use hexwatch_io::{PACK_CSS, PackOptions, PackStyle, build_pack, pack_html, pack_json, pack_tables};
 
 use super::{Pairs, query_pairs, role_of};
 use crate::error::ApiError;
+use crate::public::{PublicAreas, public_selection};
 use crate::query::parse_selection;
 use crate::state::AppState;
 
@@ -80,8 +81,18 @@ pub(super) async fn report(
         }
     };
     let role = role_of(&headers);
+    let policy = state.0.config.disclosure;
+    let public_cube = if role == Role::Public {
+        // The public map's checks (fixed category groups, no flags or times, the study area
+        // or a ward, res within the public cap); the pack sets its own fixed periods.
+        public_selection(&mut selection, &snapshot, policy, PublicAreas::Wards)?;
+        Some(snapshot.public_cube(policy))
+    } else {
+        None
+    };
     let mut options = PackOptions::new(period, selection.filter.clone(), &area_label, role);
-    options.policy = state.0.config.disclosure;
+    options.policy = policy;
+    options.public_cube = public_cube;
     options.resolution = selection.res.unwrap_or(Resolution::Nine);
     options.alert_settings = state.0.config.alerts.clone();
     let permit = state.0.expensive.enter().await?;
@@ -97,6 +108,9 @@ pub(super) async fn report(
                 |e| match e {
                     hexwatch_io::PackError::Period(e) => ApiError::bad_parameter("period", e.to_string()),
                     hexwatch_io::PackError::NoWards => ApiError::bad_parameter("area", e.to_string()),
+                    hexwatch_io::PackError::Public { parameter, message } => {
+                        ApiError::bad_parameter(parameter, message)
+                    }
                     other => ApiError::internal(&other),
                 },
             )?;
