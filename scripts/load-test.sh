@@ -63,7 +63,7 @@ echo "== hexwatch serve (pid $SERVER_PID) at $BASE: $(curl -s "$BASE/api/health"
 # Cell tiles at zooms 10-15 around Bournemouth, Christchurch and Poole, unfiltered and
 # filtered (a category, a calendar quarter, a month, the year, an area); density PNG and
 # contour tiles; ward and LSOA outline tiles; TileJSON; the catalogue; /api/meta;
-# /api/summary; /api/hotspots (count and Gi*).
+# /api/summary; Gi* hot spot tiles (bins, as the public role sees them).
 python3 - "$BASE" >"$WORK/urls.txt" <<'PY'
 import math, sys
 base = sys.argv[1]
@@ -91,8 +91,13 @@ for z in (11, 12, 13):
 urls += ["/tiles/cells", "/tiles/cells?category=anti-social-behaviour", "/tiles/density", "/tiles/boundaries",
          "/catalog", "/api/meta", "/api/summary", "/api/summary?category=anti-social-behaviour",
          "/api/summary?from=2025-01&to=2025-03", "/api/summary?area=ward:E05012653",
-         "/api/hotspots?method=count&res=9&limit=100", "/api/hotspots?method=gistar",
-         "/api/hotspots?method=gistar&res=8&category=anti-social-behaviour"]
+         "/tiles/cells?method=gistar"]
+# Gi* hot spot tiles (the public role sees their bins; /api/hotspots needs a partner token).
+for z in (12, 13):
+    for lon, lat in places:
+        x, y = tile(z, lon, lat)
+        urls += [f"/tiles/cells/{z}/{x}/{y}?method=gistar",
+                 f"/tiles/cells/{z}/{x}/{y}?method=gistar&category=anti-social-behaviour"]
 for u in urls:
     print(base + u)
 PY
@@ -126,7 +131,7 @@ gate_503 = limits.get("shed", 0) + limits.get("timed_out", 0)
 p = report["latencyPercentiles"]
 ms = lambda s: f"{s * 1000:.1f} ms" if s is not None else "n/a"
 print()
-print(f"load test: {connections} connections, {duration} s, {n_urls} public URLs (tiles, TileJSON, catalog, meta, summary, hotspots)")
+print(f"load test: {connections} connections, {duration} s, {n_urls} public URLs (tiles incl. Gi* bins, TileJSON, catalog, meta, summary)")
 print(f"  requests      {total} ({sum(codes.values())} answered)")
 print(f"  throughput    {summary['requestsPerSec']:.0f} req/s")
 print(f"  latency       p50 {ms(p.get('p50'))}, p90 {ms(p.get('p90'))}, p99 {ms(p.get('p99'))}, max {ms(summary.get('slowest'))}")
