@@ -204,7 +204,7 @@ impl Store {
     pub fn record_alerts(&mut self, alerts: &[Alert]) -> Result<Vec<String>, StoreError> {
         let path = self.path().to_path_buf();
         let sql = |cause| StoreError::Sqlite { path: path.clone(), cause };
-        let tx = self.conn.transaction().map_err(sql)?;
+        let tx = crate::store::write_transaction(&mut self.conn).map_err(sql)?;
         let mut inserted = Vec::new();
         {
             let mut exists = tx.prepare("SELECT 1 FROM alerts WHERE id = ?1").map_err(sql)?;

@@ -370,7 +370,7 @@ impl Store {
         }
         let path = self.path().to_path_buf();
         let sql = |cause| StoreError::Sqlite { path: path.clone(), cause };
-        let tx = self.conn.transaction().map_err(sql)?;
+        let tx = crate::store::write_transaction(&mut self.conn).map_err(sql)?;
         tx.execute(
             "INSERT INTO area_sets (name, source_file, source_crs, tolerance_m, name_property, code_property) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -446,7 +446,7 @@ impl Store {
     pub fn remove_area_set(&mut self, name: &str) -> Result<bool, AreaSetError> {
         let path = self.path().to_path_buf();
         let sql = |cause| StoreError::Sqlite { path: path.clone(), cause };
-        let tx = self.conn.transaction().map_err(sql)?;
+        let tx = crate::store::write_transaction(&mut self.conn).map_err(sql)?;
         tx.execute("DELETE FROM areas WHERE set_name = ?1", [name]).map_err(sql)?;
         let removed = tx.execute("DELETE FROM area_sets WHERE name = ?1", [name]).map_err(sql)?;
         tx.commit().map_err(sql)?;

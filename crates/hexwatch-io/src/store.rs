@@ -139,6 +139,16 @@ CREATE TABLE areas (
 );
 ";
 
+/// A transaction that takes the write lock at its start (`BEGIN IMMEDIATE`). A deferred one
+/// that reads and then writes fails at once with `SQLITE_BUSY` (no busy wait) when another
+/// connection has committed since its read; an immediate one waits for the lock instead (the
+/// [`BUSY_TIMEOUT`]). The store's read-then-write transactions use it.
+pub(crate) fn write_transaction(
+    conn: &mut rusqlite::Connection,
+) -> rusqlite::Result<rusqlite::Transaction<'_>> {
+    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+}
+
 /// Why the store could not be used.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -297,7 +307,7 @@ impl Store {
     ) -> Result<(u64, Vec<String>), StoreError> {
         let path = self.path.clone();
         let sql = |cause| StoreError::Sqlite { path: path.clone(), cause };
-        let tx = self.conn.transaction().map_err(sql)?;
+        let tx = crate::store::write_transaction(&mut self.conn).map_err(sql)?;
         let (mut deleted, mut missing) = (0_u64, Vec::new());
         {
             let mut delete =
