@@ -370,6 +370,14 @@ pub fn kpis(
             })
         })
         .collect();
+    adjust_q_values(&mut rows);
+    Ok(rows)
+}
+
+/// Sets every comparison's `q_value`: Benjamini–Hochberg (1995) over the p-values of all
+/// the rows' comparisons with a test (a NaN p-value, e.g. a test not made, is left out of the
+/// family and gets a NaN q). Call it again after changing which tests a table publishes.
+pub fn adjust_q_values(rows: &mut [KpiRow]) {
     let p: Vec<f64> = rows
         .iter()
         .flat_map(|r| [&r.previous, &r.year_earlier])
@@ -378,9 +386,8 @@ pub fn kpis(
             Comparison::NoData { .. } => f64::NAN,
         })
         .collect();
-    let q = bh_adjusted(&p);
-    let mut q = q.into_iter();
-    for r in &mut rows {
+    let mut q = bh_adjusted(&p).into_iter();
+    for r in rows {
         for c in [&mut r.previous, &mut r.year_earlier] {
             let next = q.next().unwrap_or(f64::NAN);
             if let Comparison::Compared { q_value, .. } = c {
@@ -388,7 +395,6 @@ pub fn kpis(
             }
         }
     }
-    Ok(rows)
 }
 
 #[cfg(test)]

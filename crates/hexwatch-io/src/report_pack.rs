@@ -812,25 +812,8 @@ fn make_public(pack: &mut Pack, cube: &PublicCube, group: usize, area: PublicAre
             };
         }
     }
-    // Benjamini–Hochberg over the published tests alone (NaN p-values are left out).
-    let p: Vec<f64> = pack
-        .kpis
-        .iter()
-        .flat_map(|r| [&r.previous, &r.year_earlier])
-        .map(|c| match c {
-            Comparison::Compared { test, .. } => test.p_value,
-            Comparison::NoData { .. } => f64::NAN,
-        })
-        .collect();
-    let mut q = bh_adjusted(&p).into_iter();
-    for r in &mut pack.kpis {
-        for c in [&mut r.previous, &mut r.year_earlier] {
-            let next = q.next().unwrap_or(f64::NAN);
-            if let Comparison::Compared { q_value, .. } = c {
-                *q_value = next;
-            }
-        }
-    }
+    // Benjamini–Hochberg over the published tests alone.
+    hexwatch_core::report::adjust_q_values(&mut pack.kpis);
     // Monthly series from the cube's months.
     let span = pack.series.span;
     let months: Vec<YearMonth> =
