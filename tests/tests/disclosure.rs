@@ -367,11 +367,19 @@ fn tokens_roles_cache_headers_and_access_log() {
         "/api/evaluation".to_owned(),
         "/api/alerts".to_owned(),
         "/tiles/clusters".to_owned(),
+        // Percent-encoded: the router matches the raw path but decodes the layer capture.
+        "/tiles/%63lusters".to_owned(),
+        "/tiles/%63lusters/13/4053/2752".to_owned(),
+        "/api/wards/%45%30%35%30%31%32%36%34%39".to_owned(),
     ] {
         let v = assert_error(&format!("{b}{route}"), None, 401, "Authorization");
         assert!(v["error"].as_str().unwrap().contains("partner token"), "{v}");
     }
     assert_error(&format!("{b}/api/summary"), Some("not-a-partner-token-at-all"), 401, "Authorization");
+    // The all-time total is the partner's: with the published year totals it would give a
+    // withheld year.
+    assert_eq!(json(&common::get_public(&format!("{b}/api/health")).1)["incidents"], Value::Null);
+    assert!(json(&common::get(&format!("{b}/api/health")).1)["incidents"].as_u64().unwrap() > 0);
     let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
     let partner = agent
         .get(&format!("{b}/api/summary?from=2025-01&to=2025-02"))

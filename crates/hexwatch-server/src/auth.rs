@@ -147,8 +147,9 @@ impl AccessLog {
 }
 
 /// Routes only a partner may call: incident-level detail (a cell's or area's locations and
-/// months), operational outputs (hotspot lists, patrol plans, evaluation, alerts and their
-/// (`/api/events` is open to all but sends alerts to partners only), clusters whose outlines pass through incident locations) and LSOA tables.
+/// months), operational outputs (hotspot lists, patrol plans, evaluation, alerts; `/api/events`
+/// is open to all but sends alerts to partners only), clusters (their outlines pass through
+/// incident locations) and LSOA tables.
 fn partner_only(method: &Method, path: &str) -> Option<&'static str> {
     if exempt(method) {
         return None;
@@ -163,7 +164,10 @@ fn partner_only(method: &Method, path: &str) -> Option<&'static str> {
         ("/api/alerts", "alerts"),
         ("/tiles/clusters", "clusters (their outlines pass through incident locations)"),
     ];
-    prefixes.iter().find(|(p, _)| path.starts_with(p)).map(|(_, what)| *what)
+    // Matched on the decoded path: the router matches the raw one, but a path capture is
+    // decoded, so `/tiles/%63lusters/…` reaches the `clusters` layer.
+    let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+    prefixes.iter().find(|(p, _)| decoded.starts_with(p)).map(|(_, what)| *what)
 }
 
 /// Authenticates every request: sets the role, refuses partner-only routes to the public

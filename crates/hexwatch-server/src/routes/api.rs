@@ -18,17 +18,21 @@ use crate::query::{no_parameters, parse_selection, parse_stat_options};
 use crate::state::AppState;
 use hexwatch_core::stats::Method;
 
-/// `GET /api/health`: liveness with the data version and incident count.
+/// `GET /api/health`: liveness with the data version and, for a partner, the incident count
+/// (`null` for the public role: the all-time total minus the published year totals would
+/// give any withheld one).
 pub(super) async fn health(
     State(state): State<AppState>,
     query: Result<Query<Pairs>, QueryRejection>,
+    headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     no_parameters(&query_pairs(query)?, "/api/health")?;
     let s = state.snapshot();
+    let incidents = (role_of(&headers) == Role::Partner).then(|| s.table.len());
     Ok(Json(json!({
         "status": "ok",
         "data_version": s.data_version,
-        "incidents": s.table.len(),
+        "incidents": incidents,
         "limits": state.0.expensive.report(),
     })))
 }

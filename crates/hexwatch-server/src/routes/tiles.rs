@@ -297,10 +297,13 @@ pub(super) async fn tile(
         x: coord.x,
         y: coord.y,
         selection: format!("{};{method:?};{options:?};{kernel:?};{bandwidth_m:?}", selection.cache_key()),
-        version: match method {
-            Some(_) => format!("data {}", snapshot.data_version),
-            // Densities divide by the months covered (a global figure).
-            None => format!("months {}", snapshot.months(&selection)),
+        // Statistics are global; so is the public role's complementary suppression (a change
+        // anywhere can change which counts are withheld here, and tiles of two suppression
+        // patterns side by side could be combined). Densities divide by the months covered.
+        version: if method.is_some() || role == Role::Public {
+            format!("data {}", snapshot.data_version)
+        } else {
+            format!("months {}", snapshot.months(&selection))
         },
     };
     // Statistics tiles need the study area's statistics (permutations for Moran), and a
