@@ -149,6 +149,24 @@ pub(crate) fn write_transaction(
     conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
 }
 
+/// Runs `f` again while SQLite answers `SQLITE_BUSY`, for up to [`BUSY_TIMEOUT`]. The busy
+/// timeout covers most waits, but not all: while another connection is turning a new file
+/// into WAL mode (two processes opening a new store at once), SQLite answers busy at once,
+/// without calling the busy handler.
+fn retry_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let started = std::time::Instant::now();
+    loop {
+        match f() {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy && started.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Why the store could not be used.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -231,16 +249,18 @@ impl Store {
         // Another writer (a second `hexwatch ingest`, the server's POST) holds the lock for
         // the length of one file or batch: wait for it rather than fail.
         conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(sql)?;
+        retry_busy(|| conn.pragma_update(None, "journal_mode", "WAL")).map_err(sql)?;
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(sql)?;
         conn.pragma_update(None, "foreign_keys", true).map_err(sql)?;
-        let found: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(sql)?;
+        let found: u32 =
+            retry_busy(|| conn.pragma_query_value(None, "user_version", |r| r.get(0))).map_err(sql)?;
         if found > SCHEMA_VERSION {
             return Err(StoreError::TooNew { path, found, supported: SCHEMA_VERSION });
         }
         if found < SCHEMA_VERSION {
             // Under the write lock, and reading the version again: two processes opening a
             // new store at once must not both run the first migration.
+            retry_busy(|| conn.execute_batch("BEGIN IMMEDIATE; COMMIT;")).map_err(sql)?;
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(sql)?;
             let found: u32 = tx.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(sql)?;
             for (from, migration) in MIGRATIONS.iter().enumerate().skip(found as usize) {
